@@ -1,0 +1,25 @@
+"""The statistical layer: regions, sources, metrics, observations and their checks."""
+
+from metrics.models.indicators import Metric, MetricQuerySet
+from metrics.models.observations import Observation, ObservationQuerySet, YearEarlier
+from metrics.models.publication import PublicationState, Publishable, PublishableQuerySet
+from metrics.models.regions import Region, RegionQuerySet
+from metrics.models.sources import Source
+from metrics.models.validation import ValidationRule, Violation, find_violations
+
+__all__ = [
+    "Metric",
+    "MetricQuerySet",
+    "Observation",
+    "ObservationQuerySet",
+    "Publishable",
+    "PublishableQuerySet",
+    "PublicationState",
+    "Region",
+    "RegionQuerySet",
+    "Source",
+    "ValidationRule",
+    "Violation",
+    "YearEarlier",
+    "find_violations",
+]

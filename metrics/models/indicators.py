@@ -1,0 +1,123 @@
+"""Indicators: what is measured, in which unit and how often."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from metrics.formatting import DisplayScale, Qualifier, Unit, format_figure
+from metrics.translation import Translated
+
+
+class MetricQuerySet(models.QuerySet):
+    def with_published_data(self):
+        """Metrics that have at least one published observation."""
+        from metrics.models import Observation
+
+        return self.filter(
+            models.Exists(Observation.objects.published().filter(metric=models.OuterRef("pk")))
+        )
+
+
+class MetricManager(models.Manager.from_queryset(MetricQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Metric(models.Model):
+    """An indicator such as online retail sales, with its unit and reporting rhythm."""
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        HALF_YEARLY = "half_yearly", _("Half-yearly")
+        YEARLY = "yearly", _("Yearly")
+        IRREGULAR = "irregular", _("Irregular")
+
+    class Direction(models.TextChoices):
+        HIGHER_IS_BETTER = "higher", _("Higher is better")
+        LOWER_IS_BETTER = "lower", _("Lower is better")
+        NEUTRAL = "neutral", _("Neither")
+
+    class Category(models.TextChoices):
+        ONLINE_RETAIL = "online_retail", _("Online retail")
+        RURAL_ECOMMERCE = "rural_ecommerce", _("Rural e-commerce")
+        AGRICULTURE = "agriculture", _("Agricultural products")
+        SERVICES = "services", _("Internet and related services")
+        CAMPAIGNS = "campaigns", _("Promotional campaigns")
+        LOGISTICS = "logistics", _("Logistics")
+        OTHER = "other", _("Other")
+
+    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    definition_en = models.TextField(_("definition (English)"), blank=True)
+    definition_zh = models.TextField(_("definition (Chinese)"), blank=True)
+    unit = models.CharField(_("unit"), max_length=16, choices=Unit)
+    display_scale = models.PositiveSmallIntegerField(
+        _("display scale"),
+        choices=DisplayScale,
+        default=DisplayScale.ONE,
+        help_text=_(
+            "Figures are stored in units and shown in this scale (in Chinese as 万 or 亿)."
+        ),
+    )
+    frequency = models.CharField(_("frequency"), max_length=16, choices=Frequency)
+    is_cumulative = models.BooleanField(
+        _("cumulative year to date"),
+        default=False,
+        help_text=_("Releases report the total from January to the latest month."),
+    )
+    is_share = models.BooleanField(
+        _("share of a whole"),
+        default=False,
+        help_text=_("Values are percentages of a whole, so they lie between 0 and 100."),
+    )
+    direction = models.CharField(
+        _("better direction"), max_length=16, choices=Direction, default=Direction.HIGHER_IS_BETTER
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category)
+    source = models.ForeignKey(
+        "metrics.Source",
+        verbose_name=_("definition source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="metrics",
+    )
+
+    name = Translated()
+    definition = Translated()
+
+    objects = MetricManager()
+
+    class Meta:
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+        ordering = ["category", "name_en"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_share=False) | Q(unit=Unit.PERCENT),
+                name="metric_share_in_percent",
+                violation_error_message=_("A share of a whole is measured in percent."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metrics:metric-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def format_value(
+        self, value: Decimal | None, qualifier: str = Qualifier.EXACT, language: str | None = None
+    ) -> str:
+        """Write a value of this metric in its display scale: "10.77 billion yuan"."""
+        return format_figure(
+            value, unit=self.unit, scale=self.display_scale, qualifier=qualifier, language=language
+        )

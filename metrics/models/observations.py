@@ -1,0 +1,306 @@
+"""Observations: one figure of one metric, for one region and period."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from metrics.formatting import Qualifier, format_change, format_points_difference
+from metrics.models.publication import PublicationState, Publishable, PublishableQuerySet
+from metrics.periods import Period, PeriodType
+from metrics.translation import Translated
+
+# Reported changes are rounded to 0.1 % and levels to a few digits, so a
+# recomputed change can differ by a little without anything being wrong.
+YOY_TOLERANCE = Decimal("0.2")
+ONE_DECIMAL = Decimal("0.1")
+
+
+class YearEarlier(Func):
+    """
+    The date one year earlier, in SQL.
+
+    Period ends are month ends, so they are shifted as "the day before the
+    same day next month, a year earlier": 29 Feb 2020 maps to 28 Feb 2019,
+    as `Period.prior_year()` does in Python.
+    """
+
+    output_field = models.DateField()
+
+    def __init__(self, expression, *, period_end=False):
+        self.period_end = period_end
+        super().__init__(expression)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = (
+            "date(%(expressions)s, '+1 day', '-1 year', '-1 day')"
+            if self.period_end
+            else "date(%(expressions)s, '-1 year')"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = (
+            "((%(expressions)s + INTERVAL '1 day') - INTERVAL '1 year' - INTERVAL '1 day')::date"
+            if self.period_end
+            else "(%(expressions)s - INTERVAL '1 year')::date"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class ObservationQuerySet(PublishableQuerySet):
+    def in_region(self, region):
+        """Observations of the region and every region below it."""
+        return self.filter(region__path__startswith=region.path)
+
+    def for_list(self):
+        """What a table of observations shows, in a fixed number of queries."""
+        return self.select_related("metric", "region", "source")
+
+    def with_prior_year(self, *, published_only: bool = True):
+        """
+        Annotate the value of the same metric, region and period a year
+        earlier (`prior_year_value`), when it is a plain figure.
+        """
+        earlier = Observation.objects.filter(
+            metric=OuterRef("metric"),
+            region=OuterRef("region"),
+            period_type=OuterRef("period_type"),
+            period_start=YearEarlier(OuterRef("period_start")),
+            period_end=YearEarlier(OuterRef("period_end"), period_end=True),
+            value__isnull=False,
+            value_qualifier__in=[Qualifier.EXACT, Qualifier.APPROXIMATELY],
+        )
+        if published_only:
+            earlier = earlier.published()
+        return self.annotate(prior_year_value=Subquery(earlier.values("value")[:1]))
+
+    def with_national(self, *, published_only: bool = True):
+        """Annotate the country's reported change for the same metric and period."""
+        national = Observation.objects.filter(
+            metric=OuterRef("metric"),
+            region__level="country",
+            period_start=OuterRef("period_start"),
+            period_end=OuterRef("period_end"),
+        )
+        if published_only:
+            national = national.published()
+        return self.annotate(national_change=Subquery(national.values("yoy_change")[:1]))
+
+    def with_comparisons(self, *, published_only: bool = True):
+        """Both annotations the public tables show next to each figure."""
+        return self.with_prior_year(published_only=published_only).with_national(
+            published_only=published_only
+        )
+
+    def latest_first(self):
+        return self.order_by("-period_end", "-period_start")
+
+
+class ObservationManager(models.Manager.from_queryset(ObservationQuerySet)):
+    def get_by_natural_key(self, metric_slug, region_code, period_start, period_end):
+        return self.get(
+            metric__slug=metric_slug,
+            region__code=region_code,
+            period_start=period_start,
+            period_end=period_end,
+        )
+
+
+class Observation(Publishable):
+    """
+    A figure as a source reported it: a level, a year-on-year change, or both.
+
+    The value is kept in base units (yuan, not billions) with the qualifier
+    the source used ("more than 30 million"). The quoted sentence ties it to
+    its source; derived figures (such as a national growth rate worked out
+    from "14.3 percentage points higher") say how they were derived.
+    """
+
+    metric = models.ForeignKey(
+        "metrics.Metric",
+        verbose_name=_("metric"),
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
+    region = models.ForeignKey(
+        "metrics.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
+    period_type = models.CharField(_("period type"), max_length=16, choices=PeriodType)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    value = models.DecimalField(
+        _("value"),
+        max_digits=24,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("In base units: 10.77 billion yuan is 10770000000."),
+    )
+    value_qualifier = models.CharField(
+        _("qualifier"), max_length=16, choices=Qualifier, default=Qualifier.EXACT
+    )
+    yoy_change = models.DecimalField(
+        _("reported year-on-year change (%)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    source = models.ForeignKey(
+        "metrics.Source",
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="observations",
+    )
+    source_quote = models.TextField(
+        _("quoted source sentence"),
+        blank=True,
+        help_text=_("The sentence of the source that states this figure, word for word."),
+    )
+    is_derived = models.BooleanField(
+        _("derived"),
+        default=False,
+        help_text=_("Worked out from other figures rather than stated by the source."),
+    )
+    derivation = models.TextField(_("how it was derived"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
+    note_zh = models.TextField(_("note (Chinese)"), blank=True)
+
+    note = Translated()
+
+    objects = ObservationManager()
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        ordering = ["metric", "region", "-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "region", "period_start", "period_end"],
+                name="observation_one_per_metric_region_period",
+                violation_error_message=_(
+                    "There is already an observation of this metric for this region and period."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="observation_period_end_after_start",
+                violation_error_message=_("The period cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(yoy_change__isnull=False),
+                name="observation_value_or_change",
+                violation_error_message=_("Enter a value, a year-on-year change, or both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(value_qualifier=Qualifier.EXACT),
+                name="observation_qualifier_needs_value",
+                violation_error_message=_("A qualifier applies to a value; enter the value."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(publication_state=PublicationState.PUBLISHED)
+                | (Q(source__isnull=False) & ~Q(source_quote="")),
+                name="observation_published_cites_source",
+                violation_error_message=_(
+                    "A published observation cites its source and quotes its sentence."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["region", "metric", "-period_end"], name="observation_region_series"
+            ),
+            models.Index(
+                fields=["publication_state", "-period_end"], name="observation_state_recent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.metric.name_en}, {self.region.name_en}, {self.period.label('en')}"
+
+    def natural_key(self):
+        return (
+            self.metric.slug,
+            self.region.code,
+            self.period_start.isoformat(),
+            self.period_end.isoformat(),
+        )
+
+    natural_key.dependencies = ["metrics.metric", "metrics.region"]
+
+    def clean(self):
+        errors = {}
+        if self.period_start and self.period_end and self.period_type:
+            errors.update(self.period.errors())
+        if self.value is None and self.value_qualifier != Qualifier.EXACT:
+            errors["value_qualifier"] = _("A qualifier applies to a value; enter the value.")
+        if self.metric_id and self.value is not None and self.metric.is_share:
+            if not (0 <= self.value <= 100):
+                errors["value"] = _("A share of a whole lies between 0 and 100 percent.")
+        if self.is_derived and not self.derivation.strip():
+            errors["derivation"] = _("Say how a derived figure was worked out.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_type, self.period_start, self.period_end)
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label()
+
+    @property
+    def formatted_value(self) -> str:
+        """The value in its metric's display scale, with its qualifier."""
+        return self.metric.format_value(self.value, self.value_qualifier)
+
+    @property
+    def formatted_change(self) -> str:
+        return format_change(self.yoy_change)
+
+    @property
+    def computed_change(self) -> Decimal | None:
+        """
+        Year-on-year change worked out from last year's value, when both are
+        plain figures. Needs `with_prior_year()`.
+        """
+        prior = getattr(self, "prior_year_value", None)
+        if prior in (None, 0) or self.value is None:
+            return None
+        if self.value_qualifier not in (Qualifier.EXACT, Qualifier.APPROXIMATELY):
+            return None
+        change = (self.value - prior) / abs(prior) * 100
+        return change.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+    @property
+    def formatted_computed_change(self) -> str:
+        return format_change(self.computed_change)
+
+    @property
+    def change_mismatch(self) -> bool:
+        """The reported change disagrees with the one computed from the levels."""
+        computed = self.computed_change
+        if computed is None or self.yoy_change is None:
+            return False
+        return abs(computed - self.yoy_change) > YOY_TOLERANCE
+
+    @property
+    def national_gap(self) -> Decimal | None:
+        """Percentage points above (+) or below (-) the national change. Needs `with_national()`."""
+        national = getattr(self, "national_change", None)
+        if national is None or self.yoy_change is None or self.region.level == "country":
+            return None
+        return self.yoy_change - national
+
+    @property
+    def formatted_national_gap(self) -> str:
+        return format_points_difference(self.national_gap)

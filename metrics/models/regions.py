@@ -1,0 +1,141 @@
+"""Administrative divisions: country > province > prefecture > county."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Length, Substr
+from django.db.models.lookups import Exact, In
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from metrics.translation import Translated
+
+CODE_LENGTH = 6
+
+
+def _code_is_six_digits():
+    """GB/T 2260 codes are six digits, the first non-zero (portable SQL, no regex)."""
+    digits = list("0123456789")
+    return Q(
+        Exact(Length("code"), CODE_LENGTH),
+        In(Substr("code", 1, 1), digits[1:]),
+        *(In(Substr("code", position, 1), digits) for position in range(2, CODE_LENGTH + 1)),
+    )
+
+
+class RegionQuerySet(models.QuerySet):
+    def in_region(self, region: "Region"):
+        """The region and every region below it, by one indexed prefix match."""
+        return self.filter(path__startswith=region.path)
+
+    def rebase(self, old_prefix: str, new_prefix: str) -> int:
+        """Move every path under `old_prefix` to `new_prefix` in one UPDATE."""
+        return self.filter(path__startswith=old_prefix).update(
+            path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1))
+        )
+
+    def ancestors_of(self, region: "Region"):
+        """The regions above this one, top first."""
+        codes = region.path.strip("/").split("/")[:-1]
+        return self.filter(code__in=codes).order_by("path")
+
+
+class RegionManager(models.Manager.from_queryset(RegionQuerySet)):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Region(models.Model):
+    """
+    An administrative division with its GB/T 2260 code.
+
+    `path` lists the codes from the top down ("100000/140000/141000/"), so
+    "this region and everything under it" is one prefix match on an index
+    instead of a walk up or down the tree. The code is data, not the key:
+    codes change when divisions merge, and foreign keys must not.
+    """
+
+    class Level(models.TextChoices):
+        COUNTRY = "country", _("Country")
+        PROVINCE = "province", _("Province")
+        PREFECTURE = "prefecture", _("Prefecture-level city")
+        COUNTY = "county", _("County-level division")
+
+    code = models.CharField(
+        _("GB/T 2260 code"),
+        max_length=CODE_LENGTH,
+        unique=True,
+        help_text=_("Six digits, e.g. 141000 for Linfen."),
+    )
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=120, editable=False, db_index=True)
+
+    name = Translated()
+
+    objects = RegionManager()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_code_is_six_digits(),
+                name="region_code_six_digits",
+                violation_error_message=_(
+                    "A GB/T 2260 code is six digits and does not start with 0."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(level="country", parent__isnull=True)
+                | (~Q(level="country") & Q(parent__isnull=False)),
+                name="region_parent_unless_country",
+                violation_error_message=_("Every region but the country has a parent region."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("metrics:region-detail", args=[self.code])
+
+    def natural_key(self):
+        return (self.code,)
+
+    def clean(self):
+        if self.parent_id is not None:
+            levels = list(Region.Level)
+            if (
+                self.level in levels[1:]
+                and self.parent.level != levels[levels.index(self.level) - 1]
+            ):
+                raise ValidationError(
+                    {
+                        "parent": _("The parent of a %(level)s must be a %(parent_level)s.")
+                        % {
+                            "level": self.get_level_display().lower(),
+                            "parent_level": levels[levels.index(self.level) - 1].label.lower(),
+                        }
+                    }
+                )
+        self.path = self.expected_path()
+
+    def expected_path(self) -> str:
+        """The path this region should have, from its parent's."""
+        prefix = self.parent.path if self.parent_id else ""
+        return f"{prefix}{self.code}/"
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")

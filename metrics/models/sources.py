@@ -1,0 +1,38 @@
+"""Where a figure or a program comes from."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from metrics.translation import Translated
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Source(models.Model):
+    """A publication that figures and programs cite: an article, a release, a notice."""
+
+    slug = models.SlugField(_("identifier"), max_length=120, unique=True)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200)
+    url = models.URLField(_("web address"), max_length=500, blank=True)
+    published_on = models.DateField(_("publication date"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    title = Translated()
+
+    objects = SourceManager()
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["-published_on", "title_en"]
+
+    def __str__(self):
+        return f"{self.publisher}, {self.published_on:%Y-%m-%d}: {self.title_en}"
+
+    def natural_key(self):
+        return (self.slug,)

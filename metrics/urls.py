@@ -1,0 +1,11 @@
+from django.urls import path
+
+from metrics import views
+
+app_name = "metrics"
+
+urlpatterns = [
+    path("metrics/", views.MetricListView.as_view(), name="metric-list"),
+    path("metrics/<slug:slug>/", views.MetricDetailView.as_view(), name="metric-detail"),
+    path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
+]

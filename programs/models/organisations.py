@@ -1,0 +1,90 @@
+"""Who runs programs and who takes part in them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from metrics.translation import Translated
+
+
+class OrganisationManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Organisation(models.Model):
+    """A government body, a company or an association; divisions sit under departments."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT_DEPARTMENT = "department", _("Government department")
+        DIVISION = "division", _("Division of a department")
+        LOCAL_GOVERNMENT = "local_government", _("City or county government")
+        PLATFORM_COMPANY = "platform", _("Internet platform company")
+        TRADING_COMPANY = "trading", _("Trading company")
+        ASSOCIATION = "association", _("Association")
+        OTHER = "other", _("Other")
+
+    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+    )
+    region = models.ForeignKey(
+        "metrics.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+    )
+    website = models.URLField(_("website"), blank=True)
+
+    name = Translated()
+
+    objects = OrganisationManager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name_en"]
+        indexes = [models.Index(fields=["name_zh"], name="organisation_name_zh")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class SectorManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Sector(models.Model):
+    """An industry a program targets: agricultural products, cultural tourism, ..."""
+
+    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
+
+    name = Translated()
+
+    objects = SectorManager()
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)

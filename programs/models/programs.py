@@ -1,0 +1,308 @@
+"""Programs: what the department does, with whom, where and since when."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from metrics.models import Publishable, PublishableQuerySet, Region
+from metrics.translation import Translated
+
+
+class ProgramQuerySet(PublishableQuerySet):
+    def in_region(self, region: Region):
+        """Programs running in the region or anywhere below it (no duplicates)."""
+        return self.filter(
+            Exists(
+                Program.regions.through.objects.filter(
+                    program=OuterRef("pk"), region__path__startswith=region.path
+                )
+            )
+        )
+
+    def with_partner(self, organisation):
+        return self.filter(
+            Exists(Partnership.objects.filter(program=OuterRef("pk"), organisation=organisation))
+        )
+
+    def in_sector(self, sector):
+        return self.filter(
+            Exists(Program.sectors.through.objects.filter(program=OuterRef("pk"), sector=sector))
+        )
+
+    def active_in_year(self, year: int):
+        """Programs whose dates overlap the calendar year (open ends count as running)."""
+        return self.filter(
+            Q(start_date__lte=date(year, 12, 31)) | Q(start_date__isnull=True),
+            Q(end_date__gte=date(year, 1, 1)) | Q(end_date__isnull=True),
+        ).exclude(start_date__isnull=True, end_date__isnull=True)
+
+    def currently_active(self):
+        return self.filter(status=Program.Status.ACTIVE)
+
+    def with_outcome_count(self):
+        from programs.models import Outcome
+
+        counts = (
+            Outcome.objects.filter(program=OuterRef("pk"))
+            .order_by()
+            .values("program")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(outcome_count=Coalesce(Subquery(counts), 0))
+
+    def for_list(self):
+        """What the program table shows, in a fixed number of queries."""
+        return (
+            self.select_related("lead_organisation")
+            .prefetch_related("regions")
+            .with_outcome_count()
+        )
+
+
+class ProgramManager(models.Manager.from_queryset(ProgramQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Program(Publishable):
+    """
+    A policy program or initiative: a livestreaming base, a platform
+    partnership, a campaign. Programs nest: a policy and its sub-programs.
+    """
+
+    class Kind(models.TextChoices):
+        LIVESTREAM_BASE = "livestream_base", _("Livestreaming e-commerce base")
+        PLATFORM_PARTNERSHIP = "platform_partnership", _("Platform partnership")
+        DIGITAL_TRANSFORMATION = "digital_transformation", _("Digital transformation")
+        EVENT_CAMPAIGN = "event_campaign", _("Event or campaign")
+        INDUSTRIAL_PARK = "industrial_park", _("Industrial park")
+        RURAL_INFRASTRUCTURE = "rural_infrastructure", _("Rural e-commerce infrastructure")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        SUSPENDED = "suspended", _("Suspended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    slug = models.SlugField(_("identifier"), max_length=120, unique=True)
+    title_en = models.CharField(_("title (English)"), max_length=250)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=250, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of program"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sub_programs",
+    )
+    lead_organisation = models.ForeignKey(
+        "programs.Organisation",
+        verbose_name=_("lead organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_programs",
+    )
+    responsible_official_en = models.CharField(
+        _("responsible official (English)"), max_length=120, blank=True
+    )
+    responsible_official_zh = models.CharField(
+        _("responsible official (Chinese)"), max_length=120, blank=True
+    )
+    official_title_en = models.CharField(
+        _("official's title (English)"), max_length=250, blank=True
+    )
+    official_title_zh = models.CharField(
+        _("official's title (Chinese)"), max_length=250, blank=True
+    )
+    partners = models.ManyToManyField(
+        "programs.Organisation",
+        verbose_name=_("partners"),
+        through="programs.Partnership",
+        related_name="partner_programs",
+        blank=True,
+    )
+    regions = models.ManyToManyField(
+        "metrics.Region", verbose_name=_("regions"), related_name="programs", blank=True
+    )
+    sectors = models.ManyToManyField(
+        "programs.Sector", verbose_name=_("sectors"), related_name="programs", blank=True
+    )
+    status = models.CharField(
+        _("implementation status"), max_length=16, choices=Status, default=Status.PLANNED
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    budget_yuan = models.DecimalField(
+        _("budget (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    sources = models.ManyToManyField(
+        "metrics.Source",
+        verbose_name=_("sources"),
+        through="programs.ProgramSource",
+        related_name="programs",
+        blank=True,
+    )
+
+    title = Translated()
+    summary = Translated()
+    description = Translated()
+    responsible_official = Translated()
+    official_title = Translated()
+
+    objects = ProgramManager()
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["title_en"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="program_end_after_start",
+                violation_error_message=_("A program cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_yuan__isnull=True) | Q(budget_yuan__gte=0),
+                name="program_budget_not_negative",
+                violation_error_message=_("The budget cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="program_not_own_parent",
+                violation_error_message=_("A program cannot be part of itself."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["publication_state", "title_en"], name="program_state_title"),
+            models.Index(fields=["status", "kind"], name="program_status_kind"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("programs:program-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A program cannot be part of itself.")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class PartnershipManager(models.Manager):
+    def get_by_natural_key(self, program_slug, organisation_slug, role):
+        return self.get(program__slug=program_slug, organisation__slug=organisation_slug, role=role)
+
+
+class Partnership(models.Model):
+    """An organisation's part in a program: platform partner, co-organiser, ..."""
+
+    class Role(models.TextChoices):
+        PLATFORM_PARTNER = "platform_partner", _("Platform partner")
+        CO_ORGANISER = "co_organiser", _("Co-organiser")
+        IMPLEMENTING_AGENCY = "implementing", _("Implementing agency")
+        PARTICIPANT = "participant", _("Participant")
+        FUNDER = "funder", _("Funder")
+        TECHNICAL_SUPPORT = "technical_support", _("Technical support")
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="partnerships"
+    )
+    organisation = models.ForeignKey(
+        "programs.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="partnerships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role)
+    role_detail_en = models.CharField(_("role in detail (English)"), max_length=250, blank=True)
+    role_detail_zh = models.CharField(_("role in detail (Chinese)"), max_length=250, blank=True)
+
+    role_detail = Translated()
+
+    objects = PartnershipManager()
+
+    class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        ordering = ["program", "organisation__name_en"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "organisation", "role"],
+                name="partnership_once_per_role",
+                violation_error_message=_(
+                    "This organisation already has this role in the program."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.get_role_display()}"
+
+    def natural_key(self):
+        return (self.program.slug, self.organisation.slug, self.role)
+
+    natural_key.dependencies = ["programs.program", "programs.organisation"]
+
+
+class ProgramSourceManager(models.Manager):
+    def get_by_natural_key(self, program_slug, source_slug):
+        return self.get(program__slug=program_slug, source__slug=source_slug)
+
+
+class ProgramSource(models.Model):
+    """A source a program cites, with the sentence it rests on."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="citations"
+    )
+    source = models.ForeignKey(
+        "metrics.Source",
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        related_name="citations",
+    )
+    quote = models.TextField(_("quoted sentence"), blank=True)
+
+    objects = ProgramSourceManager()
+
+    class Meta:
+        verbose_name = _("program source")
+        verbose_name_plural = _("program sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "source"],
+                name="programsource_once",
+                violation_error_message=_("The program already cites this source."),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.source)
+
+    def natural_key(self):
+        return (self.program.slug, self.source.slug)
+
+    natural_key.dependencies = ["programs.program", "metrics.source"]

@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "metrics.context_processors.site",
             ],
         },
     },
@@ -160,7 +161,7 @@ SECURE_CSP = {
 }
 
 # django-tables2 and django-filter.
-DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/public.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
 
 # django-axes: lock an account from one address after 5 failures, 15 minutes.
@@ -191,3 +192,6 @@ LOGGING = {
     },
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# The province whose headline figures the home page shows.
+HOME_REGION_CODE = env_str("HOME_REGION_CODE", default="140000")

@@ -65,6 +65,21 @@ def format_number(
     return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
 
+def scale_for(unit: str, scale: int, language: str | None = None) -> tuple[int, str]:
+    """
+    The power of ten figures are divided by, and the words for the scaled
+    unit on an axis: (9, "billion yuan") in English, (8, "亿元") in Chinese.
+    """
+    scalable = unit in ("yuan", "usd", "count")
+    if is_chinese(language):
+        power, word = _SCALE_ZH[scale] if scalable else (0, "")
+        return power, f"{word}{_UNIT_ZH[unit]}"
+    power = scale if scalable else 0
+    word = _SCALE_WORDS_EN[power]
+    names = {"yuan": "yuan", "usd": "US dollars", "percent": "%", "pp": "pp", "count": ""}
+    return power, " ".join(part for part in (word, names[unit]) if part)
+
+
 def format_figure(
     value: Decimal | None,
     *,

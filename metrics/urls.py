@@ -7,5 +7,9 @@ app_name = "metrics"
 urlpatterns = [
     path("metrics/", views.MetricListView.as_view(), name="metric-list"),
     path("metrics/<slug:slug>/", views.MetricDetailView.as_view(), name="metric-detail"),
-    path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
+    path(
+        "metrics/<slug:slug>/observations.csv",
+        views.MetricExportView.as_view(),
+        name="metric-export",
+    ),
 ]

@@ -1,15 +1,164 @@
-from django.views.generic import DetailView, ListView, TemplateView
+"""Public, read-only pages of programs and regions, and the home page: published only."""
 
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+
+from metrics.charts import Marker, observation_chart
+from metrics.exports import TableExportMixin
+from metrics.models import Metric, Observation, Region, Source
+from metrics.quality import open_warning_count
+from programs.filters import ProgramFilter
 from programs.models import Program
+from programs.tables import ProgramTable
+
+PER_PAGE = 25
+HOME_PROGRAMS = 8
 
 
 class HomeView(TemplateView):
+    """Headline figures of the department's province, active programs and data checks."""
+
     template_name = "home.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        province = Region.objects.filter(code=settings.HOME_REGION_CODE).first()
+        headlines = []
+        if province is not None:
+            latest = list(
+                Observation.objects.published()
+                .filter(region=province)
+                .latest_per_metric()
+                .for_list()
+                .with_national()
+                .order_by("metric__category", "metric__name_en")
+            )
+            history = Observation.objects.published().filter(
+                region=province, metric__in=[observation.metric_id for observation in latest]
+            )
+            by_metric = {}
+            for observation in history.select_related("region").order_by("period_end"):
+                by_metric.setdefault(observation.metric_id, []).append(observation)
+            for observation in latest:
+                chart = observation_chart(
+                    observation.metric,
+                    by_metric.get(observation.metric_id, []),
+                    title=_("%(metric)s in %(region)s")
+                    % {"metric": observation.metric.name, "region": province.name},
+                    width=240,
+                    height=60,
+                    compact=True,
+                )
+                headlines.append((observation, chart))
+        context.update(
+            province=province,
+            headlines=headlines,
+            active_programs=Program.objects.published()
+            .currently_active()
+            .select_related("lead_organisation")
+            .order_by("title_en")[:HOME_PROGRAMS],
+            metrics=Metric.objects.with_published_data(),
+            warning_count=open_warning_count(),
+            sources=Source.objects.cited_publicly().order_by("-published_on"),
+        )
+        return context
 
-class ProgramListView(ListView):
-    queryset = Program.objects.published()
+
+class ProgramListView(SingleTableMixin, FilterView):
+    table_class = ProgramTable
+    filterset_class = ProgramFilter
+    template_name = "programs/program_list.html"
+    paginate_by = PER_PAGE
+
+    def get_queryset(self):
+        return Program.objects.published().for_list()
+
+
+class ProgramExportView(TableExportMixin, ProgramListView):
+    """Exactly the rows the list shows for the same filters and sort, as CSV or XLSX."""
+
+    export_formats = ("csv", "xlsx")
+
+    def get_export_filename(self):
+        return "programs"
 
 
 class ProgramDetailView(DetailView):
-    queryset = Program.objects.published()
+    """A program with its people, partners, activities, outcomes and sources."""
+
+    template_name = "programs/program_detail.html"
+    context_object_name = "program"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Program.objects.published().for_detail(), slug=self.kwargs["slug"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        program = self.object
+        activities = list(program.activities.for_public())
+        markers = [Marker(activity.start_date, activity.title) for activity in activities]
+        series = program.outcome_series()
+        outcome_rows = []
+        for outcome in program.outcomes.for_public():
+            observations = series.get((outcome.metric_id, outcome.region_id), [])
+            latest = outcome.latest_in(observations)
+            chart = observation_chart(
+                outcome.metric,
+                observations,
+                title=_("%(metric)s in %(region)s")
+                % {"metric": outcome.metric.name, "region": outcome.region.name},
+                markers=markers,
+                markers_label=_("Activities of this program"),
+            )
+            outcome_rows.append((outcome, latest, outcome.progress(latest), chart))
+        context.update(
+            ancestors=program.published_ancestors(),
+            sub_programs=program.sub_programs.published().order_by("title_en"),
+            partnerships=program.partnerships.select_related("organisation").order_by(
+                "organisation__name_en"
+            ),
+            activities=activities,
+            outcome_rows=outcome_rows,
+            citations=program.citations.select_related("source").order_by("source__published_on"),
+        )
+        return context
+
+
+class RegionDetailView(SingleTableMixin, DetailView):
+    """A region: where it sits, what lies below it, its programs and latest figures."""
+
+    template_name = "metrics/region_detail.html"
+    context_object_name = "region"
+    table_class = ProgramTable
+    paginate_by = PER_PAGE
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Region.objects.select_related("parent"), code=self.kwargs["code"])
+
+    def get_table_data(self):
+        return Program.objects.published().in_region(self.object).for_list()
+
+    def get_table(self, **kwargs):
+        table = self.table_class(self.get_table_data(), **kwargs)
+        table.caption = _("Programs in %(region)s and below") % {"region": self.object.name}
+        RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
+        return table
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        region = self.object
+        context.update(
+            ancestors=Region.objects.ancestors_of(region),
+            children=region.children.order_by("path"),
+            latest_figures=Observation.objects.published()
+            .filter(region=region)
+            .latest_per_metric()
+            .for_list()
+            .with_national()
+            .order_by("metric__category", "metric__name_en"),
+        )
+        return context

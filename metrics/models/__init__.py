@@ -5,7 +5,14 @@ from metrics.models.observations import Observation, ObservationQuerySet, YearEa
 from metrics.models.publication import PublicationState, Publishable, PublishableQuerySet
 from metrics.models.regions import Region, RegionQuerySet
 from metrics.models.sources import Source
-from metrics.models.validation import ValidationRule, Violation, find_violations
+from metrics.models.validation import (
+    ValidationRule,
+    Violation,
+    find_violations,
+    rules_involving,
+    violation_messages,
+    violations_by_observation,
+)
 
 __all__ = [
     "Metric",
@@ -22,4 +29,7 @@ __all__ = [
     "Violation",
     "YearEarlier",
     "find_violations",
+    "rules_involving",
+    "violation_messages",
+    "violations_by_observation",
 ]

@@ -20,6 +20,18 @@ class MetricQuerySet(models.QuerySet):
             models.Exists(Observation.objects.published().filter(metric=models.OuterRef("pk")))
         )
 
+    def for_public_list(self):
+        """Public metrics with the end of their latest published period."""
+        from metrics.models import Observation
+
+        latest = (
+            Observation.objects.published()
+            .filter(metric=models.OuterRef("pk"))
+            .order_by("-period_end")
+            .values("period_end")[:1]
+        )
+        return self.with_published_data().annotate(latest_period_end=models.Subquery(latest))
+
 
 class MetricManager(models.Manager.from_queryset(MetricQuerySet)):
     def get_by_natural_key(self, slug):

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import Qualifier, format_change, format_points_difference
@@ -94,6 +94,16 @@ class ObservationQuerySet(PublishableQuerySet):
         return self.with_prior_year(published_only=published_only).with_national(
             published_only=published_only
         )
+
+    def latest_per_metric(self):
+        """For each metric and region in this queryset, only its latest figure."""
+        newer = self.filter(
+            Q(period_end__gt=OuterRef("period_end"))
+            | Q(period_end=OuterRef("period_end"), period_start__gt=OuterRef("period_start")),
+            metric=OuterRef("metric"),
+            region=OuterRef("region"),
+        )
+        return self.exclude(Exists(newer))
 
     def latest_first(self):
         return self.order_by("-period_end", "-period_start")

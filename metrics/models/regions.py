@@ -108,7 +108,8 @@ class Region(models.Model):
         return f"{self.name} ({self.code})"
 
     def get_absolute_url(self):
-        return reverse("metrics:region-detail", args=[self.code])
+        # The region page lists programs too, so the programs app serves it.
+        return reverse("programs:region-detail", args=[self.code])
 
     def natural_key(self):
         return (self.code,)

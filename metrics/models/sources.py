@@ -6,7 +6,19 @@ from django.utils.translation import gettext_lazy as _
 from metrics.translation import Translated
 
 
-class SourceManager(models.Manager):
+class SourceQuerySet(models.QuerySet):
+    def cited_publicly(self):
+        """Sources that a published observation or program cites."""
+        from metrics.models import Observation
+
+        published = Observation.objects.published().filter(source=models.OuterRef("pk"))
+        cited_by_program = models.Q(
+            citations__program__publication_state="published",
+        )
+        return self.filter(models.Exists(published) | cited_by_program).distinct()
+
+
+class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 

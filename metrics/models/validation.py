@@ -213,6 +213,38 @@ def find_violations(
     yield from _check(rules, figures)
 
 
+def violation_messages(
+    observations: models.QuerySet, *, rules: Iterable[ValidationRule] | None = None
+) -> dict[int, list[str]]:
+    """Messages of the violations among `observations`, keyed by every observation involved."""
+    messages: dict[int, list[str]] = {}
+    for violation in find_violations(observations, rules=rules):
+        for observation in violation.observations:
+            messages.setdefault(observation.pk, []).append(violation.message)
+    return messages
+
+
+def violations_by_observation(observations: list[Observation]) -> dict[int, list[str]]:
+    """
+    Messages of the rules that the given (published) observations take part
+    in breaking, keyed by observation id: what a page of figures marks.
+    Reads the rules and the other figures of the same regions and periods
+    in two queries, however many observations are given.
+    """
+    if not observations:
+        return {}
+    nearby = Observation.objects.published().filter(
+        region_id__in={observation.region_id for observation in observations},
+        period_end__in={observation.period_end for observation in observations},
+    )
+    shown = {observation.pk for observation in observations}
+    return {pk: found for pk, found in violation_messages(nearby).items() if pk in shown}
+
+
+def rules_involving(metric) -> list[ValidationRule]:
+    return [rule for rule in ValidationRule.objects.active() if metric.pk in rule.metric_ids]
+
+
 def _check(rules, figures):
     if len(figures) < 2:
         return

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from metrics.models import Publishable, PublishableQuerySet, Region
+from metrics.models import Observation, Publishable, PublishableQuerySet, Region
 from metrics.translation import Translated
 
 
@@ -55,6 +55,12 @@ class ProgramQuerySet(PublishableQuerySet):
             .values("count")
         )
         return self.annotate(outcome_count=Coalesce(Subquery(counts), 0))
+
+    def for_detail(self):
+        """A program page's own record with its parents and lists, in few queries."""
+        return self.select_related(
+            "lead_organisation__parent", "parent__parent__parent"
+        ).prefetch_related("regions", "sectors")
 
     def for_list(self):
         """What the program table shows, in a fixed number of queries."""
@@ -201,6 +207,32 @@ class Program(Publishable):
 
     def natural_key(self):
         return (self.slug,)
+
+    def published_ancestors(self) -> list["Program"]:
+        """The programs this one belongs to, top first, as far as they are published."""
+        chain, ancestor = [], self.parent
+        while ancestor is not None and ancestor.is_published and ancestor not in chain:
+            chain.append(ancestor)
+            ancestor = ancestor.parent
+        return chain[::-1]
+
+    def outcome_series(self) -> dict[tuple[int, int], list]:
+        """Published observations of every outcome's metric and region, oldest first."""
+        pairs = Q(pk__in=[])
+        for metric_id, region_id in self.outcomes.values_list("metric_id", "region_id"):
+            pairs |= Q(metric_id=metric_id, region_id=region_id)
+        series: dict[tuple[int, int], list] = {}
+        observations = (
+            Observation.objects.published()
+            .filter(pairs)
+            .select_related("metric", "region")
+            .order_by("period_end", "period_start")
+        )
+        for observation in observations:
+            series.setdefault((observation.metric_id, observation.region_id), []).append(
+                observation
+            )
+        return series
 
     def clean(self):
         ancestor, seen = self.parent, set()

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import Observation
@@ -13,19 +13,8 @@ from metrics.translation import Translated
 
 
 class OutcomeQuerySet(models.QuerySet):
-    def with_latest(self, *, published_only: bool = True):
-        """
-        Annotate the latest observation of the outcome's metric in its region
-        (`latest_id`), so progress needs no stored copy of any figure.
-        """
-        latest = Observation.objects.filter(
-            metric=OuterRef("metric"),
-            region=OuterRef("region"),
-            value__isnull=False,
-        ).order_by("-period_end", "-period_start")
-        if published_only:
-            latest = latest.published()
-        return self.annotate(latest_id=Subquery(latest.values("pk")[:1]))
+    def for_public(self):
+        return self.select_related("metric", "region").order_by("metric__name_en", "region__path")
 
 
 class OutcomeManager(models.Manager.from_queryset(OutcomeQuerySet)):
@@ -178,8 +167,30 @@ class Outcome(models.Model):
             return None
         return Period(self.target_period_type, self.target_period_start, self.target_date)
 
-    def format_value(self, value: Decimal | None) -> str:
-        return self.metric.format_value(value)
+    @property
+    def baseline_display(self) -> str:
+        """The baseline figure with its period: "25.6% (2019)"."""
+        if self.baseline_value is None:
+            return ""
+        value = self.metric.format_value(self.baseline_value)
+        period = self.baseline_period
+        return f"{value} ({period.label()})" if period else value
+
+    @property
+    def target_display(self) -> str:
+        """The target figure with its period or due date."""
+        if self.target_value is None:
+            return ""
+        value = self.metric.format_value(self.target_value)
+        period = self.target_period
+        due = period.label() if period else self.target_date.isoformat()
+        return f"{value} ({due})"
+
+    @staticmethod
+    def latest_in(series: list[Observation]) -> Observation | None:
+        """The latest figure with a value in a series ordered oldest first."""
+        with_values = [observation for observation in series if observation.value is not None]
+        return with_values[-1] if with_values else None
 
     def progress(self, latest: Observation | None) -> Decimal | None:
         """
@@ -199,7 +210,23 @@ class Outcome(models.Model):
         return (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-class ActivityManager(models.Manager):
+class ActivityQuerySet(models.QuerySet):
+    def for_public(self):
+        """Activities with their regions, source and published results only."""
+        return (
+            self.select_related("source")
+            .prefetch_related(
+                "regions",
+                Prefetch(
+                    "results",
+                    queryset=Observation.objects.published().select_related("metric", "region"),
+                ),
+            )
+            .order_by("start_date", "pk")
+        )
+
+
+class ActivityManager(models.Manager.from_queryset(ActivityQuerySet)):
     def get_by_natural_key(self, program_slug, start_date, title_en):
         return self.get(program__slug=program_slug, start_date=start_date, title_en=title_en)
 

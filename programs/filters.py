@@ -1,0 +1,90 @@
+"""The program list's filter form; it only translates GET parameters."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from metrics.filters import MAX_SELECT_OPTIONS, RegionFilter, YearFilter
+from programs.models import Organisation, Partnership, Program, Sector
+
+
+def public_partners():
+    """Organisations that partner at least one published program."""
+    return Organisation.objects.filter(
+        Exists(
+            Partnership.objects.filter(
+                organisation=OuterRef("pk"), program__in=Program.objects.published()
+            )
+        )
+    )
+
+
+def public_sectors():
+    """Sectors of at least one published program."""
+    return Sector.objects.filter(
+        Exists(
+            Program.sectors.through.objects.filter(
+                sector=OuterRef("pk"), program__in=Program.objects.published()
+            )
+        )
+    )
+
+
+class ChoiceBySlugFilter(django_filters.ModelChoiceFilter):
+    """
+    A choice among organisations or sectors by slug. Past MAX_SELECT_OPTIONS
+    it becomes a text box taking the slug, so no page renders a huge list.
+    """
+
+    def __init__(self, *args, apply, **kwargs):
+        self.apply = apply
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        if not hasattr(field, "_sized"):
+            queryset = field.queryset
+            if queryset.count() > MAX_SELECT_OPTIONS:
+                field.widget = forms.TextInput(attrs={"placeholder": _("identifier")})
+            field._sized = True
+        return field
+
+    def filter(self, qs, value):
+        return qs if value is None else self.apply(qs, value)
+
+
+class ProgramFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Program.Kind.choices, empty_label=_("Any kind")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Program.Status.choices, empty_label=_("Any status")
+    )
+    region = RegionFilter(label=_("Region"), in_region=lambda qs, region: qs.in_region(region))
+    partner = ChoiceBySlugFilter(
+        label=_("Partner"),
+        queryset=lambda request: public_partners().order_by("name_en"),
+        apply=lambda qs, organisation: qs.with_partner(organisation),
+        empty_label=_("Any partner"),
+    )
+    sector = ChoiceBySlugFilter(
+        label=_("Sector"),
+        queryset=lambda request: public_sectors().order_by("name_en"),
+        apply=lambda qs, sector: qs.in_sector(sector),
+        empty_label=_("Any sector"),
+    )
+    year = YearFilter(label=_("Active in year"), method="active_in")
+
+    class Meta:
+        model = Program
+        fields = ["q", "kind", "status", "region", "partner", "sector", "year"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title_en__icontains=value) | Q(title_zh__icontains=value))
+
+    def active_in(self, queryset, name, value):
+        return queryset.active_in_year(value)

@@ -52,6 +52,15 @@ def shift_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def year_earlier(day: date) -> date:
+    """
+    The same day a year earlier, keeping month ends at month ends: the day
+    before the following day a year back (28 Feb 2021 -> 29 Feb 2020).
+    The database computes it alike (`YearEarlier`), so Python and SQL agree.
+    """
+    return shift_years(day + timedelta(days=1), -1) - timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Period:
     """A reporting period: its type and inclusive start and end dates."""
@@ -132,14 +141,7 @@ class Period:
 
     def prior_year(self) -> "Period":
         """The same period one year earlier, for year-on-year comparisons."""
-        if self.type == PeriodType.CUSTOM:
-            return Period(self.type, shift_years(self.start, -1), shift_years(self.end, -1))
-        end = self.end + timedelta(days=1)
-        return Period(
-            self.type,
-            shift_years(self.start, -1),
-            shift_years(end, -1) - timedelta(days=1),
-        )
+        return Period(self.type, year_earlier(self.start), year_earlier(self.end))
 
     # Labels --------------------------------------------------------------
 

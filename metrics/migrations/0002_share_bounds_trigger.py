@@ -43,7 +43,7 @@ POSTGRESQL_FORWARD = [
     BEGIN
         IF NEW.value IS NOT NULL AND (NEW.value < 0 OR NEW.value > 100)
             AND (SELECT is_share FROM metrics_metric WHERE id = NEW.metric_id) THEN
-            RAISE EXCEPTION '{MESSAGE} (got %%)', NEW.value USING ERRCODE = 'check_violation';
+            RAISE EXCEPTION '{MESSAGE} (got %)', NEW.value USING ERRCODE = 'check_violation';
         END IF;
         RETURN NEW;
     END $$

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -125,6 +126,22 @@ class Metric(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        if self.is_share and self.pk is not None:
+            outside = self.observations.filter(value__isnull=False).exclude(
+                value__gte=0, value__lte=100
+            )
+            if outside.exists():
+                raise ValidationError(
+                    {
+                        "is_share": _(
+                            "%(count)d figures of this metric lie outside 0–100, so it cannot "
+                            "be a share of a whole; correct them first."
+                        )
+                        % {"count": outside.count()}
+                    }
+                )
 
     def format_value(
         self, value: Decimal | None, qualifier: str = Qualifier.EXACT, language: str | None = None

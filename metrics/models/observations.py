@@ -20,32 +20,21 @@ ONE_DECIMAL = Decimal("0.1")
 
 class YearEarlier(Func):
     """
-    The date one year earlier, in SQL.
-
-    Period ends are month ends, so they are shifted as "the day before the
-    same day next month, a year earlier": 29 Feb 2020 maps to 28 Feb 2019,
-    as `Period.prior_year()` does in Python.
+    The same calendar day one year earlier, in SQL, as `periods.year_earlier()`
+    computes it in Python: the day before the following day a year back, so
+    that month ends stay month ends (29 Feb 2020 -> 28 Feb 2019, 28 Feb 2021
+    -> 29 Feb 2020) on every database.
     """
 
     output_field = models.DateField()
 
-    def __init__(self, expression, *, period_end=False):
-        self.period_end = period_end
-        super().__init__(expression)
-
     def as_sqlite(self, compiler, connection, **extra_context):
-        template = (
-            "date(%(expressions)s, '+1 day', '-1 year', '-1 day')"
-            if self.period_end
-            else "date(%(expressions)s, '-1 year')"
-        )
+        template = "date(%(expressions)s, '+1 day', '-1 year', '-1 day')"
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
     def as_postgresql(self, compiler, connection, **extra_context):
         template = (
             "((%(expressions)s + INTERVAL '1 day') - INTERVAL '1 year' - INTERVAL '1 day')::date"
-            if self.period_end
-            else "(%(expressions)s - INTERVAL '1 year')::date"
         )
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
@@ -69,7 +58,7 @@ class ObservationQuerySet(PublishableQuerySet):
             region=OuterRef("region"),
             period_type=OuterRef("period_type"),
             period_start=YearEarlier(OuterRef("period_start")),
-            period_end=YearEarlier(OuterRef("period_end"), period_end=True),
+            period_end=YearEarlier(OuterRef("period_end")),
             value__isnull=False,
             value_qualifier__in=[Qualifier.EXACT, Qualifier.APPROXIMATELY],
         )
@@ -255,6 +244,12 @@ class Observation(Publishable):
         if self.metric_id and self.value is not None and self.metric.is_share:
             if not (0 <= self.value <= 100):
                 errors["value"] = _("A share of a whole lies between 0 and 100 percent.")
+        if self.publication_state == PublicationState.PUBLISHED and not (
+            self.source_id and self.source_quote.strip()
+        ):
+            errors["source_quote"] = _(
+                "A published observation cites its source and quotes its sentence."
+            )
         if self.is_derived and not self.derivation.strip():
             errors["derivation"] = _("Say how a derived figure was worked out.")
         if errors:

@@ -1,0 +1,56 @@
+"""Test-only settings and the fixtures every test module shares."""
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+TEST_SETTINGS = {
+    # Whitenoise's manifest storage needs `collectstatic`; tests render
+    # templates without it.
+    "STORAGES": {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+    # A fast hasher: tests create users and log in; nothing is kept.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    with override_settings(**TEST_SETTINGS):
+        yield
+
+
+def load_demo():
+    call_command("loaddata", "shanxi_2020", verbosity=0)
+
+
+@pytest.fixture
+def shanxi(db):
+    """The Shanxi 2020 demo, loaded the way `make run` loads it."""
+    load_demo()
+
+
+def _demo_in_an_outer_transaction(django_db_setup, django_db_blocker):
+    """
+    Load the demo once for a whole class or module of tests, in a
+    transaction rolled back after them. Validating the fixture costs about a
+    second, so tests that read the demo share one load; each test still runs
+    in its own savepoint (pytest-django's `db`), so none can leak into another.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        load_demo()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+shanxi_once = pytest.fixture(scope="class", name="shanxi_once")(_demo_in_an_outer_transaction)
+shanxi_module = pytest.fixture(scope="module", name="shanxi_module")(_demo_in_an_outer_transaction)

@@ -1,0 +1,239 @@
+"""The public program pages, home and region pages as a citizen uses them."""
+
+import csv
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from metrics.exports import safe_cell
+from metrics.filters import MAX_SELECT_OPTIONS
+from metrics.models import Region
+from tests.factories import (
+    ActivityFactory,
+    CountyFactory,
+    OrganisationFactory,
+    OutcomeFactory,
+    PartnershipFactory,
+    ProgramFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def query_count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def add_programs(count, *, regions):
+    for _ in range(count):
+        program = ProgramFactory(published=True, regions=regions, sectors=[SectorFactory()])
+        PartnershipFactory(program=program)
+        OutcomeFactory(program=program, region=regions[0])
+        ActivityFactory(program=program)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/programs/",
+        "/programs/?region=141000&sort=-regions",
+        "/programs/?kind=event_campaign&year=2020&sort=lead_organisation",
+        "/programs/export.csv",
+        "/programs/linfen-county-officials-livestreaming-2020/",
+        "/programs/internet-platform-cooperation/",
+        "/regions/141000/",
+        "/regions/140000/",
+    ],
+)
+def test_public_pages_run_a_fixed_number_of_queries(client, shanxi, url):
+    cache.clear()
+    small = query_count(client, url)
+    linfen = Region.objects.get(code="141000")
+    add_programs(30, regions=[linfen, Region.objects.get(code="141002")])
+    cache.clear()
+    assert query_count(client, url) == small
+
+
+def test_program_list_filters_by_region_including_sub_regions(client, shanxi):
+    county = Region.objects.get(code="141023")  # Xiangfen County, under Linfen
+    ProgramFactory(published=True, title_en="Xiangfen cold-chain hub", regions=[county])
+
+    rows = read_csv(client.get("/programs/export.csv?region=141000"))
+    titles = {row[0] for row in rows[1:]}
+
+    assert "Xiangfen cold-chain hub" in titles
+    assert "Linfen county officials' livestreaming campaign" in titles
+    assert "Cooperation with internet platforms" not in titles  # Shanxi-wide, not in Linfen
+
+
+def test_program_list_filters_by_partner_sector_status_and_year(client, shanxi):
+    def titles(query):
+        return [row[0] for row in read_csv(client.get(f"/programs/export.csv?{query}"))[1:]]
+
+    assert titles("partner=alibaba") == ["Cooperation with internet platforms"]
+    assert titles("sector=cultural-tourism") == [
+        "Digital economy in agricultural products, food processing and cultural tourism"
+    ]
+    assert titles("status=completed&year=2020") == [
+        "Linfen county officials' livestreaming campaign"
+    ]
+    assert titles("year=2019") == []
+    assert "Cooperation with internet platforms" in titles("q=internet")
+    assert titles("q=互联网平台") == ["Cooperation with internet platforms"]
+
+
+def test_export_holds_the_filtered_rows_in_the_table_order(client, shanxi):
+    page = client.get("/programs/?status=planned&sort=-title").content.decode()
+    shown = re.findall(r'<td data-label="Program"><a href="/programs/[^"]+/">([^<]+)</a>', page)
+
+    rows = read_csv(client.get("/programs/export.csv?status=planned&sort=-title"))
+
+    assert rows[0][:3] == ["Program", "Kind", "Status"]
+    assert [row[0] for row in rows[1:]] == [title.replace("&#x27;", "'") for title in shown]
+    assert len(rows) - 1 == 5
+
+
+def test_xlsx_export_matches_the_csv(client, shanxi):
+    csv_rows = read_csv(client.get("/programs/export.csv?status=active"))
+    response = client.get("/programs/export.xlsx?status=active")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    xlsx_rows = [
+        ["" if cell is None else str(cell) for cell in row] for row in workbook.active.values
+    ]
+    assert xlsx_rows == csv_rows
+
+
+@pytest.mark.parametrize("payload", ["=HYPERLINK(1)", "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_exported_cells_cannot_become_formulas(client, shanxi, payload):
+    ProgramFactory(published=True, title_en=f"{payload} title", regions=[])
+    rows = read_csv(client.get("/programs/export.csv?q=title"))
+    assert [row[0] for row in rows[1:]] == [f"'{payload} title"]
+
+    response = client.get("/programs/export.xlsx?q=title")
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r", "\0"])
+def test_safe_cell_neutralises_every_formula_trigger(trigger):
+    # NUL cannot be stored by PostgreSQL, so it is checked here rather than end to end.
+    assert safe_cell(f"{trigger}1") == f"'{trigger}1"
+    assert safe_cell("1+1") == "1+1"
+
+
+def test_invalid_filters_answer_400_on_downloads_and_an_explained_empty_list_on_pages(
+    client, shanxi
+):
+    assert client.get("/programs/export.csv?region=999999").status_code == 400
+    page = client.get("/programs/?region=999999&year=abc")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "There is no region with code 999999." in html
+    assert "Enter a whole number." in html
+
+
+def test_no_select_offers_more_than_the_limit(client, shanxi):
+    linfen = Region.objects.get(code="141000")
+    for _ in range(MAX_SELECT_OPTIONS):
+        CountyFactory(parent=linfen)
+        PartnershipFactory(
+            program=ProgramFactory(published=True, regions=[linfen]),
+            organisation=OrganisationFactory(),
+        )
+    for url in ["/programs/", "/metrics/online-retail-sales/", "/metrics/"]:
+        html = client.get(url).content.decode()
+        for select in re.findall(r"<select.*?</select>", html, flags=re.S):
+            assert select.count("<option") <= MAX_SELECT_OPTIONS, url
+    # Counties are still accepted by code, and partners by identifier.
+    assert client.get("/programs/?region=141023").status_code == 200
+    assert 'name="partner"' in client.get("/programs/").content.decode()
+
+
+def test_program_page_shows_people_partners_outcomes_activities_and_sources(client, shanxi):
+    html = client.get("/programs/internet-platform-cooperation/").content.decode()
+    for text in ["Tian Xin", "Alibaba", "JD.com", "Kuaishou", "Douyin", "Platform partner"]:
+        assert text in html
+    assert "Livestreaming e-commerce bases" in html  # a sub-program
+    assert "Livestreaming and social-networking e-commerce" in html  # its parent
+
+    campaign = client.get("/programs/linfen-county-officials-livestreaming-2020/").content.decode()
+    assert "85 livestreaming events by county officials" in campaign
+    assert "more than 30 million yuan" in campaign
+    assert "Progress toward a target is" in campaign  # the rule is stated
+    assert "<svg" in campaign
+    assert "Activities of this program" in campaign  # activities marked on the chart
+
+    rural = client.get("/programs/rural-ecommerce-infrastructure/").content.decode()
+    assert "25.6% (2019)" in rural  # baseline
+    assert "31.3%" in rural  # latest
+
+
+def test_region_page_lists_parents_children_programs_and_latest_figures(client, shanxi):
+    html = client.get("/regions/141000/").content.decode()
+    assert 'href="/regions/140000/"' in html and 'href="/regions/100000/"' in html
+    assert "Xiangfen County" in html
+    assert "Linfen county officials&#x27; livestreaming campaign" in html
+    assert "more than 30 million yuan" in html
+    assert client.get("/regions/999999/").status_code == 404
+
+
+def test_home_shows_headlines_with_national_comparison_and_warning_count(client, shanxi):
+    cache.clear()
+    html = client.get("/").content.decode()
+    assert "10.77 billion yuan" in html
+    assert "+14.3 pp vs national" in html
+    assert "1 open data-quality warning" in html
+    assert "Cooperation with internet platforms" in html  # an active program
+
+
+def test_chinese_pages_use_chinese_content_and_scales(client, shanxi):
+    home = client.get("/zh-hans/").content.decode()
+    assert '<html lang="zh-Hans">' in home
+    assert "107.7亿元" in home
+    assert "高于全国14.3个百分点" in home
+    assert "网络零售额" in home
+
+    programs = client.get("/zh-hans/programs/").content.decode()
+    assert "与互联网平台合作" in programs
+    assert 'href="/programs/"' in programs  # the switch back to English
+
+    campaign = client.get("/zh-hans/programs/linfen-county-officials-livestreaming-2020/")
+    assert "超过3000万元" in campaign.content.decode()
+
+
+def test_every_seed_figure_is_two_clicks_from_home(client, shanxi):
+    home = client.get("/").content.decode()
+    metric_pages = set(re.findall(r'href="(/metrics/[a-z0-9-]+/)"', home))
+    reachable = "".join(client.get(url).content.decode() for url in metric_pages)
+    for figure in [
+        "10.77 billion yuan",
+        "US$1.54 billion",
+        "+9.4%",
+        "+83.1%",
+        "6.21 billion yuan",
+        "31.3%",
+        "25.6%",
+        "2.33 billion yuan",
+        "more than 30 million yuan",
+    ]:
+        assert figure in reachable, figure

@@ -1,0 +1,592 @@
+"""
+The staff screens: every admin page answers, changelists cost a fixed
+number of queries, bad input comes back as a form error (never a 500 and
+never a half-written row), and the review actions move records safely.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from reversion.models import Version
+
+from metrics.models import Observation, PublicationState, Region
+from metrics.periods import Period
+from programs.models import Activity, Organisation, Partnership, Program
+from tests.factories import (
+    ActivityFactory,
+    CountyFactory,
+    MetricFactory,
+    ObservationFactory,
+    OrganisationFactory,
+    OutcomeFactory,
+    PartnershipFactory,
+    ProgramFactory,
+    ProgramSourceFactory,
+    ProvinceFactory,
+    RegionFactory,
+    SectorFactory,
+    SourceFactory,
+    SuperuserFactory,
+    ValidationRuleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def make_axes_record(model):
+    fields = {
+        "user_agent": "pytest",
+        "ip_address": "127.0.0.1",
+        "username": "someone",
+        "http_accept": "text/html",
+        "path_info": "/admin/login/",
+    }
+    if model._meta.model_name == "accessattempt":
+        fields.update(get_data="", post_data="", failures_since_start=1)
+    return model.objects.create(**fields)
+
+
+# How to make one record of each registered model: a model registered in the
+# admin without an entry here fails the walk below instead of being skipped.
+MAKERS = {
+    "auth.User": SuperuserFactory,
+    "auth.Group": lambda: Group.objects.create(name="Reviewers"),
+    "axes.AccessAttempt": make_axes_record,
+    "axes.AccessLog": make_axes_record,
+    "axes.AccessFailureLog": make_axes_record,
+    "metrics.Region": CountyFactory,
+    "metrics.Source": SourceFactory,
+    "metrics.Metric": MetricFactory,
+    "metrics.Observation": ObservationFactory,
+    "metrics.ValidationRule": ValidationRuleFactory,
+    "programs.Organisation": OrganisationFactory,
+    "programs.Sector": SectorFactory,
+    "programs.Program": ProgramFactory,
+    "programs.Partnership": PartnershipFactory,
+    "programs.ProgramSource": ProgramSourceFactory,
+    "programs.Outcome": OutcomeFactory,
+    "programs.Activity": ActivityFactory,
+}
+# Audit logs are written by django-axes, never by hand.
+NO_ADD = {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+PROJECT_MODELS = [model for model in REGISTERED if model._meta.app_label in {"metrics", "programs"}]
+
+
+def make(model):
+    maker = MAKERS[model._meta.label]
+    return maker(model) if maker is make_axes_record else maker()
+
+
+# --- Every admin page answers ----------------------------------------------------------
+
+
+def test_every_registered_model_has_a_maker():
+    assert {model._meta.label for model in REGISTERED} == set(MAKERS)
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_changelist_add_and_change_answer(admin_client, admin_user, rf, model):
+    record = make(model)
+    model_admin = admin.site._registry[model]
+    request = rf.get("/")
+    request.user = admin_user
+
+    assert admin_client.get(url(model, "changelist")).status_code == 200
+    assert admin_client.get(url(model, "change", record.pk)).status_code == 200
+    add = admin_client.get(url(model, "add"))
+    if model._meta.label in NO_ADD:
+        assert not model_admin.has_add_permission(request)
+        assert add.status_code == 403
+    else:
+        assert model_admin.has_add_permission(request)
+        assert add.status_code == 200
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda model: model._meta.label)
+def test_search_and_history_answer(admin_client, model):
+    """Every search field resolves; every record's change history can be read."""
+    record = make(model)
+    assert admin_client.get(url(model, "changelist"), {"q": "a"}).status_code == 200
+    assert admin_client.get(url(model, "history", record.pk)).status_code == 200
+
+
+# --- Changelists cost a fixed number of queries -----------------------------------------
+
+# Session and user; a savepoint around the list: the choices of the one
+# related filter (metrics; sectors), the count, the rows with their related
+# records; the date hierarchy's range and its choices.
+PINNED = {"metrics.Observation": 9, "programs.Program": 9}
+
+
+def changelist_queries(client, model) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url(model, "changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda model: model._meta.label)
+def test_changelist_queries_do_not_grow_with_rows(admin_client, model):
+    for _ in range(3):
+        make(model)
+    few = changelist_queries(admin_client, model)
+    for _ in range(20):
+        make(model)
+    assert changelist_queries(admin_client, model) == few
+    if model._meta.label in PINNED:
+        assert few == PINNED[model._meta.label]
+
+
+# --- Bad input is a form error, and nothing is written --------------------------------
+
+
+def form_data(response, *, inlines: bool = True) -> dict:
+    """What the form on an admin page posts back unchanged, inline formsets included."""
+    forms = [response.context["adminform"].form]
+    if inlines:
+        for inline in response.context["inline_admin_formsets"]:
+            forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None or value is False:
+                continue  # an empty or unticked field is not posted
+            if value is True:
+                data[field.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[field.html_name] = [str(item) for item in value]
+            else:
+                data[field.html_name] = str(value)
+    return data
+
+
+def change_data(client, record, **changes) -> dict:
+    response = client.get(url(type(record), "change", record.pk))
+    return {**form_data(response), **changes}
+
+
+def add_data(client, like, **changes) -> dict:
+    """The add form filled in with the values of an existing record, then changed."""
+    model = type(like)
+    assert not admin.site._registry[model].inlines, "inline rows of `like` would be posted"
+    return change_data(client, like, **changes)
+
+
+def shown_errors(response) -> list[str]:
+    """Every error message the admin page shows, inline formsets included."""
+    shown = []
+    for item in response.context["errors"]:
+        # Form errors come as lists, a formset's own errors as plain strings.
+        shown += [item] if isinstance(item, str) else [str(error) for error in item]
+    return shown
+
+
+def assert_form_error(response, message: str):
+    assert response.status_code == 200, "the form should come back, not redirect"
+    assert message in shown_errors(response)
+    assert escape(message) in response.content.decode()
+
+
+def assert_change_refused(client, record, message: str, **changes):
+    model = type(record)
+    before = model.objects.values().get(pk=record.pk)
+    response = client.post(url(model, "change", record.pk), change_data(client, record, **changes))
+    assert_form_error(response, message)
+    assert model.objects.values().get(pk=record.pk) == before
+
+
+def assert_add_refused(client, like, message: str, **changes):
+    model = type(like)
+    count = model.objects.count()
+    response = client.post(url(model, "add"), add_data(client, like, **changes))
+    assert_form_error(response, message)
+    assert model.objects.count() == count
+
+
+class TestObservationForm:
+    def test_the_unchanged_form_saves(self, admin_client):
+        observation = ObservationFactory()
+        response = admin_client.post(
+            url(Observation, "change", observation.pk), change_data(admin_client, observation)
+        )
+        assert response.status_code == 302
+
+    def test_one_observation_per_metric_region_and_period(self, admin_client):
+        assert_add_refused(
+            admin_client,
+            ObservationFactory(),
+            "There is already an observation of this metric for this region and period.",
+            value="1",
+        )
+
+    def test_period_cannot_end_before_it_starts(self, admin_client):
+        assert_change_refused(
+            admin_client,
+            ObservationFactory(),
+            "The period cannot end before it starts.",
+            period_end="2019-12-31",
+        )
+
+    def test_period_must_fit_its_type(self, admin_client):
+        assert_change_refused(
+            admin_client,
+            ObservationFactory(),
+            "A year to date period must start on the first day of its first month and end on "
+            "the last day of its last month, within one year.",
+            period_end="2020-06-29",
+        )
+
+    def test_value_or_change(self, admin_client):
+        assert_change_refused(
+            admin_client,
+            ObservationFactory(),
+            "Enter a value, a year-on-year change, or both.",
+            value="",
+            yoy_change="",
+        )
+
+    def test_qualifier_needs_a_value(self, admin_client):
+        assert_change_refused(
+            admin_client,
+            ObservationFactory(),
+            "A qualifier applies to a value; enter the value.",
+            value="",
+            value_qualifier="more_than",
+        )
+
+    @pytest.mark.parametrize("value", ["157.7", "-0.5"])
+    def test_share_between_0_and_100(self, admin_client, value):
+        assert_change_refused(
+            admin_client,
+            ObservationFactory(metric=MetricFactory(share=True), value=Decimal("31.3")),
+            "A share of a whole lies between 0 and 100 percent.",
+            value=value,
+        )
+
+    @pytest.mark.parametrize("field", ["source", "source_quote"])
+    def test_a_published_observation_keeps_its_source(self, admin_client, field):
+        assert_change_refused(
+            admin_client,
+            ObservationFactory(published=True),
+            "A published observation cites its source and quotes its sentence.",
+            **{field: ""},
+        )
+
+    def test_a_metric_with_figures_outside_0_to_100_cannot_become_a_share(self, admin_client):
+        percent = MetricFactory(unit="percent", display_scale=0)
+        ObservationFactory(metric=percent, value=Decimal("150"), yoy_change=None)
+        assert_change_refused(
+            admin_client,
+            percent,
+            "1 figures of this metric lie outside 0–100, so it cannot be a share of a whole; "
+            "correct them first.",
+            is_share="on",
+        )
+
+
+class TestRegionForm:
+    @pytest.mark.parametrize(
+        ("code", "message"),
+        [
+            ("14100", "A GB/T 2260 code is six digits and does not start with 0."),
+            ("1410001", "Ensure this value has at most 6 characters (it has 7)."),
+            ("041000", "A GB/T 2260 code is six digits and does not start with 0."),
+            ("14a000", "A GB/T 2260 code is six digits and does not start with 0."),
+        ],
+    )
+    def test_code_is_six_digits_not_starting_with_0(self, admin_client, code, message):
+        assert_add_refused(admin_client, RegionFactory(), message, code=code)
+
+    def test_a_good_code_is_added(self, admin_client):
+        prefecture = RegionFactory()
+        data = add_data(admin_client, prefecture, code="799001", name_en="New City")
+        assert admin_client.post(url(Region, "add"), data).status_code == 302
+        added = Region.objects.get(code="799001")
+        assert added.path == f"{prefecture.parent.path}799001/"
+
+    def test_a_county_sits_under_a_prefecture(self, admin_client):
+        county = CountyFactory()
+        assert_change_refused(
+            admin_client,
+            county,
+            "The parent of a county-level division must be a prefecture-level city.",
+            parent=str(county.parent.parent.pk),
+        )
+
+    def test_only_the_country_has_no_parent(self, admin_client):
+        assert_add_refused(
+            admin_client,
+            ProvinceFactory(),
+            "Every region but the country has a parent region.",
+            code="799003",
+            parent="",
+        )
+
+    def test_a_new_county_under_a_province_is_refused(self, admin_client):
+        province = ProvinceFactory()
+        assert_add_refused(
+            admin_client,
+            CountyFactory(),
+            "The parent of a county-level division must be a prefecture-level city.",
+            code="799002",
+            parent=str(province.pk),
+        )
+
+
+class TestRegionSubtree:
+    """Editing a region's code or parent moves every region below it."""
+
+    @pytest.fixture
+    def tree(self):
+        prefecture = RegionFactory(code="791000")
+        counties = [CountyFactory(parent=prefecture, code=f"7910{n:02d}") for n in (1, 2, 3)]
+        sibling = RegionFactory(parent=prefecture.parent, code="791100")
+        CountyFactory(parent=sibling, code="791101")
+        return prefecture, counties, sibling
+
+    def paths(self):
+        return dict(Region.objects.values_list("code", "path"))
+
+    def test_new_code_rebases_the_subtree(self, admin_client, tree):
+        prefecture, counties, sibling = tree
+        before = self.paths()
+        response = admin_client.post(
+            url(Region, "change", prefecture.pk),
+            change_data(admin_client, prefecture, code="792000"),
+        )
+        assert response.status_code == 302
+        after = self.paths()
+        province_path = prefecture.parent.path
+        assert after["792000"] == f"{province_path}792000/"
+        for county in counties:
+            assert after[county.code] == f"{province_path}792000/{county.code}/"
+        unchanged = set(before) - {"791000"} - {county.code for county in counties}
+        assert {code: after[code] for code in unchanged} == {
+            code: before[code] for code in unchanged
+        }
+        assert all(region.path == region.expected_path() for region in Region.objects.all())
+
+    def test_new_parent_rebases_the_subtree(self, admin_client, tree):
+        prefecture, counties, sibling = tree
+        elsewhere = ProvinceFactory()
+        response = admin_client.post(
+            url(Region, "change", prefecture.pk),
+            change_data(admin_client, prefecture, parent=str(elsewhere.pk)),
+        )
+        assert response.status_code == 302
+        moved = Region.objects.in_region(Region.objects.get(pk=prefecture.pk))
+        assert {region.code for region in moved} == {"791000"} | {c.code for c in counties}
+        assert all(region.path.startswith(elsewhere.path) for region in moved)
+        assert Region.objects.get(code="791101").path.startswith(sibling.parent.path)
+        assert all(region.path == region.expected_path() for region in Region.objects.all())
+
+    def test_the_change_is_recorded_with_its_author(self, admin_client, admin_user, tree):
+        prefecture = tree[0]
+        admin_client.post(
+            url(Region, "change", prefecture.pk),
+            change_data(admin_client, prefecture, name_en="Renamed"),
+        )
+        latest = Version.objects.get_for_object(prefecture).first()
+        assert latest.revision.user == admin_user
+        assert latest.field_dict["name_en"] == "Renamed"
+
+
+class TestProgramForm:
+    def test_the_unchanged_form_saves(self, admin_client):
+        program = ProgramFactory()
+        PartnershipFactory(program=program)
+        OutcomeFactory(program=program)
+        ActivityFactory(program=program)
+        ProgramSourceFactory(program=program)
+        response = admin_client.post(
+            url(Program, "change", program.pk), change_data(admin_client, program)
+        )
+        assert response.status_code == 302
+
+    def test_end_after_start(self, admin_client):
+        assert_change_refused(
+            admin_client,
+            ProgramFactory(),
+            "A program cannot end before it starts.",
+            start_date="2020-12-31",
+            end_date="2020-01-01",
+        )
+
+    def test_budget_not_negative(self, admin_client):
+        assert_change_refused(
+            admin_client, ProgramFactory(), "The budget cannot be negative.", budget_yuan="-1"
+        )
+
+    def test_not_part_of_itself(self, admin_client):
+        program = ProgramFactory()
+        assert_change_refused(
+            admin_client, program, "A program cannot be part of itself.", parent=str(program.pk)
+        )
+
+    def test_partnership_once_per_role_against_a_saved_one(self, admin_client):
+        partnership = PartnershipFactory()
+        program = partnership.program
+        data = change_data(
+            admin_client,
+            program,
+            **{
+                "partnerships-TOTAL_FORMS": "2",
+                "partnerships-1-organisation": str(partnership.organisation.pk),
+                "partnerships-1-role": partnership.role,
+            },
+        )
+        response = admin_client.post(url(Program, "change", program.pk), data)
+        assert_form_error(response, "This organisation already has this role in the program.")
+        assert Partnership.objects.count() == 1
+
+    def test_partnership_once_per_role_within_the_form(self, admin_client):
+        program = ProgramFactory()
+        platform = OrganisationFactory(kind=Organisation.Kind.PLATFORM_COMPANY)
+        row = {"organisation": str(platform.pk), "role": "platform_partner"}
+        data = change_data(
+            admin_client,
+            program,
+            **{"partnerships-TOTAL_FORMS": "2"},
+            **{f"partnerships-{n}-{field}": value for n in (0, 1) for field, value in row.items()},
+        )
+        response = admin_client.post(url(Program, "change", program.pk), data)
+        assert_form_error(
+            response,
+            "Please correct the duplicate data for organisation and role, which must be unique.",
+        )
+        assert not Partnership.objects.exists()
+
+    def test_outcome_target_needs_a_date_in_the_inline(self, admin_client):
+        outcome = OutcomeFactory()
+        assert_change_refused(
+            admin_client,
+            outcome.program,
+            "A target needs the date or period it is due by.",
+            **{"outcomes-0-target_date": ""},
+        )
+        outcome.refresh_from_db()
+        assert outcome.target_date == date(2022, 12, 31)
+
+
+class TestOtherForms:
+    def test_outcome_target_needs_a_date(self, admin_client):
+        assert_change_refused(
+            admin_client,
+            OutcomeFactory(),
+            "A target needs the date or period it is due by.",
+            target_date="",
+        )
+
+    def test_ratio_rule_needs_a_denominator(self, admin_client):
+        assert_add_refused(
+            admin_client,
+            ValidationRuleFactory(ratio=True),
+            "A ratio rule needs a denominator; other rules do not.",
+            slug="another-rule",
+            denominator="",
+        )
+
+    def test_activity_venues_from_the_list(self, admin_client):
+        activity = ActivityFactory()
+        response = admin_client.post(
+            url(Activity, "change", activity.pk),
+            change_data(admin_client, activity, venue_types=["farmland", "moon"]),
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["venue_types"]
+        activity.refresh_from_db()
+        assert activity.venue_types == ["farmland"]
+
+
+# --- Review actions ------------------------------------------------------------------------
+
+
+def run_action(client, model, action: str, records) -> list[str]:
+    response = client.post(
+        url(model, "changelist"),
+        {"action": action, "_selected_action": [record.pk for record in records]},
+        follow=True,
+    )
+    assert response.redirect_chain == [(url(model, "changelist"), 302)]
+    return [str(message) for message in response.context["messages"]]
+
+
+class TestReviewActions:
+    def test_publish_then_withdraw(self, admin_client, admin_user):
+        observation = ObservationFactory(publication_state=PublicationState.IN_REVIEW)
+        before = timezone.now()
+        assert run_action(admin_client, Observation, "publish", [observation]) == [
+            "1 record published."
+        ]
+        observation.refresh_from_db()
+        assert observation.publication_state == PublicationState.PUBLISHED
+        assert before <= observation.published_at <= timezone.now()
+        published_at = observation.published_at
+
+        [publication] = Version.objects.get_for_object(observation)[:1]
+        assert publication.revision.user == admin_user
+        assert publication.field_dict["publication_state"] == PublicationState.PUBLISHED
+
+        assert run_action(admin_client, Observation, "withdraw", [observation]) == [
+            "1 record withdrawn."
+        ]
+        observation.refresh_from_db()
+        assert observation.publication_state == PublicationState.WITHDRAWN
+        assert observation.published_at == published_at
+        assert not Observation.objects.published().exists()
+
+    def test_the_whole_review_path_for_programs(self, admin_client):
+        program = ProgramFactory()
+        run_action(admin_client, Program, "submit_for_review", [program])
+        program.refresh_from_db()
+        assert program.publication_state == PublicationState.IN_REVIEW
+        assert program.published_at is None
+        run_action(admin_client, Program, "publish", [program])
+        program.refresh_from_db()
+        assert program.publication_state == PublicationState.PUBLISHED
+        assert program.published_at is not None
+        run_action(admin_client, Program, "withdraw", [program])
+        run_action(admin_client, Program, "return_to_draft", [program])
+        program.refresh_from_db()
+        assert program.publication_state == PublicationState.DRAFT
+
+    def test_publishing_without_a_source_changes_nothing(self, admin_client):
+        cited = ObservationFactory(publication_state=PublicationState.IN_REVIEW)
+        uncited = ObservationFactory(
+            publication_state=PublicationState.IN_REVIEW,
+            source=None,
+            period=Period.year(2019),
+        )
+        messages = run_action(admin_client, Observation, "publish", [cited, uncited])
+        assert any(
+            "A published observation cites its source and quotes its sentence." in message
+            and str(uncited) in message
+            for message in messages
+        ), messages
+        assert "Nothing was changed; correct the records above first." in messages
+        for observation in (cited, uncited):
+            observation.refresh_from_db()
+            assert observation.publication_state == PublicationState.IN_REVIEW
+            assert observation.published_at is None
+
+    def test_publishing_skips_no_review(self, admin_client):
+        draft = ObservationFactory()
+        messages = run_action(admin_client, Observation, "publish", [draft])
+        assert any("A record that is draft cannot become published." in m for m in messages)
+        draft.refresh_from_db()
+        assert draft.publication_state == PublicationState.DRAFT

@@ -1,82 +1,33 @@
 """Staff screens for the statistical layer."""
 
+import reversion
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from reversion.admin import VersionAdmin
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
-from metrics.models import Metric, Observation, PublicationState, Region, Source, ValidationRule
-from metrics.services import PublicationError, records_move_to
-
-
-class AuditedAdmin(VersionAdmin):
-    """
-    Base for every staff screen: each save, inline included, is recorded
-    as a revision that can be compared and reverted; lists never count a
-    whole table twice.
-    """
-
-    show_full_result_count = False
-    list_per_page = 50
-
-
-class PublicationActionsMixin:
-    """Admin actions that move selected records through review."""
-
-    actions = ["submit_for_review", "publish", "return_to_draft", "withdraw"]
-
-    def _move(self, request, queryset, state, done_message):
-        try:
-            count = records_move_to(records=queryset, state=state)
-        except PublicationError as error:
-            for record, message in error.failures:
-                self.message_user(request, f"{record}: {message}", messages.ERROR)
-            self.message_user(
-                request, _("Nothing was changed; correct the records above first."), messages.ERROR
-            )
-            return
-        self.message_user(request, done_message(count), messages.SUCCESS)
-
-    @admin.action(description=_("Submit selected for review"))
-    def submit_for_review(self, request, queryset):
-        self._move(
-            request,
-            queryset,
-            PublicationState.IN_REVIEW,
-            lambda n: (
-                ngettext("%d record submitted for review.", "%d records submitted for review.", n)
-                % n
-            ),
-        )
-
-    @admin.action(description=_("Publish selected"))
-    def publish(self, request, queryset):
-        self._move(
-            request,
-            queryset,
-            PublicationState.PUBLISHED,
-            lambda n: ngettext("%d record published.", "%d records published.", n) % n,
-        )
-
-    @admin.action(description=_("Return selected to draft"))
-    def return_to_draft(self, request, queryset):
-        self._move(
-            request,
-            queryset,
-            PublicationState.DRAFT,
-            lambda n: (
-                ngettext("%d record returned to draft.", "%d records returned to draft.", n) % n
-            ),
-        )
-
-    @admin.action(description=_("Withdraw selected"))
-    def withdraw(self, request, queryset):
-        self._move(
-            request,
-            queryset,
-            PublicationState.WITHDRAWN,
-            lambda n: ngettext("%d record withdrawn.", "%d records withdrawn.", n) % n,
-        )
+from metrics.access import RegionScope
+from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin
+from metrics.importing import ObservationResource
+from metrics.models import (
+    Metric,
+    Observation,
+    PublicationState,
+    Region,
+    RegionAssignment,
+    ReviewStep,
+    Source,
+    ValidationRule,
+)
+from metrics.services import observation_propose_correction
 
 
 @admin.register(Region)
@@ -88,6 +39,9 @@ class RegionAdmin(AuditedAdmin):
     autocomplete_fields = ["parent"]
     readonly_fields = ["path"]
     ordering = ["path"]
+
+    def scope_queryset(self, queryset, scope):
+        return queryset.filter(scope.q())
 
     def save_model(self, request, obj, form, change):
         old_path = Region.objects.get(pk=obj.pk).path if change else None
@@ -140,23 +94,31 @@ class MetricAdmin(AuditedAdmin):
     ]
 
 
+IDENTITY_FIELDS = ["metric", "region", "period_type", "period_start", "period_end"]
+
+
 @admin.register(Observation)
-class ObservationAdmin(PublicationActionsMixin, AuditedAdmin):
+class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
+    review_permission = "metrics.review_observation"
+    resource_classes = [ObservationResource]
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    change_form_template = "admin/metrics/observation/change_form.html"
     list_display = [
         "metric",
         "region",
         "period",
         "display_value",
         "display_change",
-        "publication_state",
-        "is_derived",
+        "publication_badge",
+        "revision_marker",
     ]
     list_filter = ["publication_state", "metric", "period_type", "region__level", "is_derived"]
     list_select_related = ["metric", "region"]
     search_fields = ["metric__name_en", "metric__name_zh", "region__name_en", "region__name_zh"]
     autocomplete_fields = ["metric", "region", "source"]
     date_hierarchy = "period_end"
-    readonly_fields = ["publication_state", "published_at"]
+    readonly_fields = ["publication_state", "published_at", "revised_at", "revision_of"]
     fieldsets = [
         (None, {"fields": ["metric", "region"]}),
         (_("Period"), {"fields": ["period_type", "period_start", "period_end"]}),
@@ -174,8 +136,21 @@ class ObservationAdmin(PublicationActionsMixin, AuditedAdmin):
                 ]
             },
         ),
-        (_("Publication"), {"fields": ["publication_state", "published_at"]}),
+        (
+            _("Publication"),
+            {"fields": ["publication_state", "published_at", "revised_at", "revision_of"]},
+        ),
     ]
+
+    def scope_queryset(self, queryset, scope):
+        return queryset.within(scope)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.revision_of_id:
+            # A correction changes the figure, not which figure it is.
+            fields += IDENTITY_FIELDS
+        return fields
 
     @admin.display(description=_("period"), ordering="period_end")
     def period(self, obj):
@@ -188,6 +163,100 @@ class ObservationAdmin(PublicationActionsMixin, AuditedAdmin):
     @admin.display(description=_("year on year"), ordering="yoy_change")
     def display_change(self, obj):
         return obj.formatted_change or "–"
+
+    @admin.display(description=_("revision"))
+    def revision_marker(self, obj):
+        if obj.revision_of_id:
+            return format_html("<strong>{}</strong>", _t("correction"))
+        if obj.revised_at:
+            return _t("revised %(date)s") % {"date": obj.revised_at.date().isoformat()}
+        return ""
+
+    # Corrections of published figures --------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="metrics_observation_correct",
+            ),
+            *super().get_urls(),
+        ]
+
+    def may_propose_correction(self, request, obj) -> bool:
+        return (
+            obj.publication_state == PublicationState.PUBLISHED
+            and obj.revision_of_id is None
+            and request.user.has_perm("metrics.add_observation")
+            and RegionScope.for_user(request.user).contains(obj.region)
+        )
+
+    def correct_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(_t("No such record, or it is outside your regions."))
+        if request.method != "POST" or not self.may_propose_correction(request, obj):
+            raise PermissionDenied
+        try:
+            correction = observation_propose_correction(observation=obj, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(obj))
+        self.message_user(
+            request,
+            _t(
+                "This is a correction of the published figure. The public keeps seeing the "
+                "published value until a reviewer publishes the correction."
+            ),
+            messages.INFO,
+        )
+        return HttpResponseRedirect(self._change_url(correction))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context.update(
+                correct_url=reverse("admin:metrics_observation_correct", args=[quote(obj.pk)])
+                if self.may_propose_correction(request, obj)
+                else None,
+                open_correction=obj.corrections.first(),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # Import and export --------------------------------------------------------------
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("metrics.import_observation")
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        scope = RegionScope.for_user(request.user)
+        return {**super().get_import_resource_kwargs(request, **kwargs), "in_scope": scope.contains}
+
+    def get_import_data_kwargs(self, **kwargs):
+        # The confirming import must roll back on any invalid row too, not only the preview.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            file_name = kwargs.get("file_name") or form.cleaned_data.get("original_file_name")
+            reversion.set_comment(f"Imported from {file_name}")
+            return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(
+                request,
+                _t("Nothing was imported: the file changed or became invalid since the preview."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:metrics_observation_import"))
+        return super().process_result(result, request)
 
 
 @admin.register(ValidationRule)
@@ -206,3 +275,50 @@ class ValidationRuleAdmin(AuditedAdmin):
     search_fields = ["name_en", "name_zh", "slug"]
     autocomplete_fields = ["subject", "reference", "denominator"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+
+@admin.register(RegionAssignment)
+class RegionAssignmentAdmin(AuditedAdmin):
+    list_display = ["user", "region"]
+    list_select_related = ["user", "region"]
+    search_fields = ["user__username", "region__name_en", "region__name_zh", "region__code"]
+    autocomplete_fields = ["user", "region"]
+
+
+@admin.register(ReviewStep)
+class ReviewStepAdmin(admin.ModelAdmin):
+    """The review trail, read-only: steps are written by the review workflow alone."""
+
+    list_display = ["at", "record_link", "from_state", "to_state", "user", "note", "is_correction"]
+    list_filter = ["to_state", "is_correction", "content_type"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        scope = RegionScope.for_user(request.user)
+        if scope.is_everywhere:
+            return queryset
+        # Steps of records the user can see, judged by the records' own screens.
+        visible = []
+        for model, model_admin in self.admin_site._registry.items():
+            if isinstance(model_admin, ReviewAdminMixin):
+                visible.append((model, model_admin.get_queryset(request).values("pk")))
+        condition = Q(pk__in=[])
+        for model, pks in visible:
+            condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=pks)
+        return queryset.filter(condition)
+
+    @admin.display(description=_("record"))
+    def record_link(self, obj):
+        return f"{obj.content_type.name} #{obj.object_id}"

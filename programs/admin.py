@@ -2,10 +2,19 @@
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from metrics.admin import AuditedAdmin, PublicationActionsMixin
+from metrics.access import RegionScope
+from metrics.admin_mixins import (
+    AuditedAdmin,
+    LockedInlineMixin,
+    LockedModelForm,
+    ReviewAdminMixin,
+    ScopedChoicesMixin,
+)
 from metrics.formatting import format_figure
+from metrics.models import PublicationState
 from programs.models import (
     Activity,
     Organisation,
@@ -17,7 +26,7 @@ from programs.models import (
 )
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(LockedModelForm):
     """Venue types as checkboxes; the admin supplies the model and fields."""
 
     venue_types = forms.MultipleChoiceField(
@@ -45,21 +54,40 @@ class SectorAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
-class PartnershipInline(admin.TabularInline):
-    model = Partnership
+def program_admin(admin_site) -> "ProgramAdmin":
+    return admin_site._registry[Program]
+
+
+class ProgramPartInline(ScopedChoicesMixin):
+    """Inline rows of a program can change exactly when the program can."""
+
     extra = 0
+
+    def _program_allows(self, request, obj):
+        return obj is None or program_admin(self.admin_site).content_is_editable(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._program_allows(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._program_allows(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._program_allows(request, obj)
+
+
+class PartnershipInline(ProgramPartInline, admin.TabularInline):
+    model = Partnership
     autocomplete_fields = ["organisation"]
 
 
-class ProgramSourceInline(admin.TabularInline):
+class ProgramSourceInline(ProgramPartInline, admin.TabularInline):
     model = ProgramSource
-    extra = 0
     autocomplete_fields = ["source"]
 
 
-class OutcomeInline(admin.StackedInline):
+class OutcomeInline(ProgramPartInline, LockedInlineMixin, admin.StackedInline):
     model = Outcome
-    extra = 0
     autocomplete_fields = ["metric", "region"]
     fieldsets = [
         (None, {"fields": [("metric", "region", "effect")]}),
@@ -74,21 +102,15 @@ class OutcomeInline(admin.StackedInline):
         ),
         (
             _("Target"),
-            {
-                "fields": [
-                    "target_value",
-                    ("target_period_type", "target_period_start", "target_date"),
-                ]
-            },
+            {"fields": ["target_value", ("target_period_type", "target_period_start", "target_date")]},
         ),
         (None, {"fields": ["rationale_en", "rationale_zh"]}),
     ]
 
 
-class ActivityInline(admin.StackedInline):
+class ActivityInline(ProgramPartInline, LockedInlineMixin, admin.StackedInline):
     model = Activity
     form = ActivityForm
-    extra = 0
     show_change_link = True
     autocomplete_fields = ["regions", "source", "results"]
     fieldsets = [
@@ -111,12 +133,14 @@ class ActivityInline(admin.StackedInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(PublicationActionsMixin, AuditedAdmin):
+class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
+    review_permission = "programs.review_program"
+    change_form_template = "admin/programs/program/change_form.html"
     list_display = [
         "title_en",
         "kind",
         "status",
-        "publication_state",
+        "publication_badge",
         "lead_organisation",
         "start_date",
         "end_date",
@@ -153,13 +177,83 @@ class ProgramAdmin(PublicationActionsMixin, AuditedAdmin):
         (_("Publication"), {"fields": ["publication_state", "published_at"]}),
     ]
 
+    def scope_queryset(self, queryset, scope):
+        return queryset.within(scope)
+
+    def content_is_editable(self, request, obj) -> bool:
+        """
+        Editors work on drafts. A published program's text is kept up to
+        date in place by its reviewers, every change in its history; figures,
+        by contrast, are only ever corrected through review.
+        """
+        user = request.user
+        if obj.publication_state == PublicationState.DRAFT:
+            return user.has_perm("programs.change_program")
+        if obj.publication_state == PublicationState.PUBLISHED:
+            return user.has_perm("programs.review_program")
+        return False
+
+    def editable_states(self, request) -> list[str]:
+        states = []
+        if request.user.has_perm("programs.change_program"):
+            states.append(PublicationState.DRAFT)
+        if request.user.has_perm("programs.review_program"):
+            states.append(PublicationState.PUBLISHED)
+        return states
+
+    def choices_for(self, request):
+        """Other screens attach records only to programs this user may change."""
+        return self.get_queryset(request).filter(publication_state__in=self.editable_states(request))
+
+    def parent_choices(self, request):
+        """A program may sit under any published program, or one of the user's own."""
+        return Program.objects.filter(
+            Q(pk__in=self.get_queryset(request).values("pk"))
+            | Q(publication_state=PublicationState.PUBLISHED)
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = self.parent_choices(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        if request.GET.get("field_name") == "parent" and request.GET.get("model_name") == "program":
+            queryset = self.parent_choices(request)
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not RegionScope.for_user(request.user).is_everywhere and "regions" in form.base_fields:
+            # A program with no region would be nobody's, and invisible to its editor.
+            form.base_fields["regions"].required = True
+        return form
+
     @admin.display(description=_("budget"), ordering="budget_yuan")
     def display_budget(self, obj):
         return format_figure(obj.budget_yuan, unit="yuan", scale=6) or "–"
 
 
+class ProgramPartAdmin(AuditedAdmin):
+    """Records that belong to a program: visible and changeable as their program is."""
+
+    def scope_queryset(self, queryset, scope):
+        return queryset.within(scope)
+
+    def _program_allows(self, request, obj):
+        return obj is None or program_admin(self.admin_site).content_is_editable(
+            request, obj.program
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._program_allows(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._program_allows(request, obj)
+
+
 @admin.register(Partnership)
-class PartnershipAdmin(AuditedAdmin):
+class PartnershipAdmin(ProgramPartAdmin):
     list_display = ["program", "organisation", "role"]
     list_filter = ["role"]
     list_select_related = ["program", "organisation"]
@@ -168,7 +262,7 @@ class PartnershipAdmin(AuditedAdmin):
 
 
 @admin.register(ProgramSource)
-class ProgramSourceAdmin(AuditedAdmin):
+class ProgramSourceAdmin(ProgramPartAdmin):
     list_display = ["program", "source"]
     list_select_related = ["program", "source"]
     search_fields = ["program__title_en", "source__title_en", "quote"]
@@ -176,7 +270,7 @@ class ProgramSourceAdmin(AuditedAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(AuditedAdmin):
+class OutcomeAdmin(ProgramPartAdmin):
     list_display = ["program", "metric", "region", "effect", "baseline_value", "target_value"]
     list_filter = ["effect", "metric"]
     list_select_related = ["program", "metric", "region"]
@@ -185,7 +279,7 @@ class OutcomeAdmin(AuditedAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(AuditedAdmin):
+class ActivityAdmin(ProgramPartAdmin):
     form = ActivityForm
     list_display = ["title_en", "program", "kind", "start_date", "end_date", "event_count"]
     list_filter = ["kind"]

@@ -14,7 +14,16 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from metrics.formatting import DisplayScale, Qualifier, Unit
-from metrics.models import Metric, Observation, PublicationState, Region, Source, ValidationRule
+from metrics.models import (
+    Metric,
+    Observation,
+    PublicationState,
+    Region,
+    RegionAssignment,
+    ReviewStep,
+    Source,
+    ValidationRule,
+)
 from metrics.periods import Period
 from programs.models import (
     Activity,
@@ -188,6 +197,26 @@ class ValidationRuleFactory(DjangoModelFactory):
             denominator=factory.SubFactory(MetricFactory),
             tolerance=Decimal("1.0"),
         )
+
+
+class RegionAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = RegionAssignment
+
+    user = factory.SubFactory(StaffFactory)
+    region = factory.SubFactory(RegionFactory)
+
+
+class ReviewStepFactory(DjangoModelFactory):
+    """A submission for review, as the workflow writes it."""
+
+    class Meta:
+        model = ReviewStep
+
+    record = factory.SubFactory(ObservationFactory)
+    from_state = PublicationState.DRAFT
+    to_state = PublicationState.IN_REVIEW
+    user = factory.SubFactory(StaffFactory)
 
 
 # --- programs ----------------------------------------------------------------

@@ -31,7 +31,9 @@ from tests.factories import (
     ProgramFactory,
     ProgramSourceFactory,
     ProvinceFactory,
+    RegionAssignmentFactory,
     RegionFactory,
+    ReviewStepFactory,
     SectorFactory,
     SourceFactory,
     SuperuserFactory,
@@ -71,6 +73,8 @@ MAKERS = {
     "metrics.Metric": MetricFactory,
     "metrics.Observation": ObservationFactory,
     "metrics.ValidationRule": ValidationRuleFactory,
+    "metrics.RegionAssignment": RegionAssignmentFactory,
+    "metrics.ReviewStep": ReviewStepFactory,
     "programs.Organisation": OrganisationFactory,
     "programs.Sector": SectorFactory,
     "programs.Program": ProgramFactory,
@@ -80,7 +84,8 @@ MAKERS = {
     "programs.Activity": ActivityFactory,
 }
 # Audit logs are written by django-axes, never by hand.
-NO_ADD = {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
+# Review steps are written by the review workflow alone.
+NO_ADD = {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "metrics.ReviewStep"}
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 PROJECT_MODELS = [model for model in REGISTERED if model._meta.app_label in {"metrics", "programs"}]
@@ -278,14 +283,14 @@ class TestObservationForm:
             value=value,
         )
 
-    @pytest.mark.parametrize("field", ["source", "source_quote"])
-    def test_a_published_observation_keeps_its_source(self, admin_client, field):
-        assert_change_refused(
-            admin_client,
-            ObservationFactory(published=True),
-            "A published observation cites its source and quotes its sentence.",
-            **{field: ""},
-        )
+    @pytest.mark.parametrize("field", ["source", "source_quote", "value"])
+    def test_a_published_observation_is_not_edited_in_place(self, admin_client, field):
+        observation = ObservationFactory(published=True)
+        before = Observation.objects.values().get(pk=observation.pk)
+        data = change_data(admin_client, observation, **{field: ""})
+        response = admin_client.post(url(Observation, "change", observation.pk), data)
+        assert response.status_code == 403
+        assert Observation.objects.values().get(pk=observation.pk) == before
 
     def test_a_metric_with_figures_outside_0_to_100_cannot_become_a_share(self, admin_client):
         percent = MetricFactory(unit="percent", display_scale=0)
@@ -561,7 +566,17 @@ class TestReviewActions:
         assert program.publication_state == PublicationState.PUBLISHED
         assert program.published_at is not None
         run_action(admin_client, Program, "withdraw", [program])
-        run_action(admin_client, Program, "return_to_draft", [program])
+        program.refresh_from_db()
+        # Reopening a withdrawn program takes a note, on its review page.
+        response = admin_client.post(
+            url(Program, "review", program.pk),
+            {
+                "decision": "draft",
+                "note": "Dates to be corrected",
+                "lock_version_seen": program.lock_version,
+            },
+        )
+        assert response.status_code == 302
         program.refresh_from_db()
         assert program.publication_state == PublicationState.DRAFT
 

@@ -2,9 +2,16 @@
 
 from metrics.models.indicators import Metric, MetricQuerySet
 from metrics.models.observations import Observation, ObservationQuerySet, YearEarlier
-from metrics.models.publication import PublicationState, Publishable, PublishableQuerySet
+from metrics.models.publication import (
+    ALLOWED_TRANSITIONS,
+    LockVersioned,
+    PublicationState,
+    Publishable,
+    PublishableQuerySet,
+)
 from metrics.models.regions import Region, RegionQuerySet
 from metrics.models.sources import Source
+from metrics.models.staff import RegionAssignment, ReviewStep
 from metrics.models.validation import (
     ValidationRule,
     Violation,
@@ -15,6 +22,10 @@ from metrics.models.validation import (
 )
 
 __all__ = [
+    "ALLOWED_TRANSITIONS",
+    "LockVersioned",
+    "RegionAssignment",
+    "ReviewStep",
     "Metric",
     "MetricQuerySet",
     "Observation",

@@ -8,7 +8,12 @@ from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import Qualifier, format_change, format_points_difference
-from metrics.models.publication import PublicationState, Publishable, PublishableQuerySet
+from metrics.models.publication import (
+    LockVersioned,
+    PublicationState,
+    Publishable,
+    PublishableQuerySet,
+)
 from metrics.periods import Period, PeriodType
 from metrics.translation import Translated
 
@@ -40,6 +45,14 @@ class YearEarlier(Func):
 
 
 class ObservationQuerySet(PublishableQuerySet):
+    def within(self, scope):
+        """Observations of the regions a RegionScope covers."""
+        return self.filter(scope.q("region__path"))
+
+    def canonical(self):
+        """The figures themselves, without proposed corrections of them."""
+        return self.filter(revision_of__isnull=True)
+
     def in_region(self, region):
         """Observations of the region and every region below it."""
         return self.filter(region__path__startswith=region.path)
@@ -101,6 +114,7 @@ class ObservationQuerySet(PublishableQuerySet):
 class ObservationManager(models.Manager.from_queryset(ObservationQuerySet)):
     def get_by_natural_key(self, metric_slug, region_code, period_start, period_end):
         return self.get(
+            revision_of__isnull=True,
             metric__slug=metric_slug,
             region__code=region_code,
             period_start=period_start,
@@ -108,7 +122,7 @@ class ObservationManager(models.Manager.from_queryset(ObservationQuerySet)):
         )
 
 
-class Observation(Publishable):
+class Observation(Publishable, LockVersioned):
     """
     A figure as a source reported it: a level, a year-on-year change, or both.
 
@@ -172,6 +186,23 @@ class Observation(Publishable):
     derivation = models.TextField(_("how it was derived"), blank=True)
     note_en = models.TextField(_("note (English)"), blank=True)
     note_zh = models.TextField(_("note (Chinese)"), blank=True)
+    revision_of = models.ForeignKey(
+        "self",
+        verbose_name=_("correction of"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="corrections",
+        help_text=_("A proposed correction of a published figure, applied when published."),
+    )
+    revised_at = models.DateTimeField(
+        _("revised at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When a reviewed correction last changed this published figure."),
+    )
 
     note = Translated()
 
@@ -181,12 +212,31 @@ class Observation(Publishable):
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
         ordering = ["metric", "region", "-period_end"]
+        permissions = [
+            ("review_observation", _("Can publish, return and withdraw observations")),
+            ("import_observation", _("Can import observations from spreadsheets")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["metric", "region", "period_start", "period_end"],
+                condition=Q(revision_of__isnull=True),
                 name="observation_one_per_metric_region_period",
                 violation_error_message=_(
                     "There is already an observation of this metric for this region and period."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["revision_of"],
+                condition=Q(revision_of__isnull=False),
+                name="observation_one_open_correction",
+                violation_error_message=_("This figure already has a correction in progress."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revision_of__isnull=True)
+                | ~Q(publication_state=PublicationState.PUBLISHED),
+                name="observation_correction_never_published_itself",
+                violation_error_message=_(
+                    "A correction is published by applying it to the figure it corrects."
                 ),
             ),
             models.CheckConstraint(
@@ -244,16 +294,17 @@ class Observation(Publishable):
         if self.metric_id and self.value is not None and self.metric.is_share:
             if not (0 <= self.value <= 100):
                 errors["value"] = _("A share of a whole lies between 0 and 100 percent.")
-        if self.publication_state == PublicationState.PUBLISHED and not (
-            self.source_id and self.source_quote.strip()
-        ):
-            errors["source_quote"] = _(
-                "A published observation cites its source and quotes its sentence."
-            )
         if self.is_derived and not self.derivation.strip():
             errors["derivation"] = _("Say how a derived figure was worked out.")
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        # The state and the correction link are set by the workflow, not typed
+        # into forms, so forms exclude them; the constraints that read them
+        # must still be checked, or a bad save would reach the database.
+        exclude = set(exclude or ()) - {"publication_state", "revision_of"}
+        super().validate_constraints(exclude=exclude)
 
     @property
     def period(self) -> Period:

@@ -66,3 +66,16 @@ class Publishable(models.Model):
         self.publication_state = target
         if target == PublicationState.PUBLISHED:
             self.published_at = timezone.now()
+
+
+class LockVersioned(models.Model):
+    """
+    Abstract base for records two staff may edit at once: every save through
+    the admin raises the version, and a form or action holding an older
+    version is refused instead of overwriting the newer record.
+    """
+
+    lock_version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+
+    class Meta:
+        abstract = True

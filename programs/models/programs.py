@@ -9,8 +9,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from metrics.models import Observation, Publishable, PublishableQuerySet, Region
+from metrics.models import LockVersioned, Observation, Publishable, PublishableQuerySet, Region
 from metrics.translation import Translated
+from programs.models.results import ProgramPartQuerySet
 
 
 class ProgramQuerySet(PublishableQuerySet):
@@ -22,6 +23,18 @@ class ProgramQuerySet(PublishableQuerySet):
                     program=OuterRef("pk"), region__path__startswith=region.path
                 )
             )
+        )
+
+    def within(self, scope):
+        """
+        Programs that run only inside the regions a RegionScope covers: an
+        editor for Linfen sees Linfen's programs, not province-wide ones.
+        """
+        if scope.is_everywhere:
+            return self
+        through = Program.regions.through.objects.filter(program=OuterRef("pk"))
+        return self.filter(Exists(through)).exclude(
+            Exists(through.exclude(scope.q("region__path")))
         )
 
     def with_partner(self, organisation):
@@ -76,7 +89,7 @@ class ProgramManager(models.Manager.from_queryset(ProgramQuerySet)):
         return self.get(slug=slug)
 
 
-class Program(Publishable):
+class Program(Publishable, LockVersioned):
     """
     A policy program or initiative: a livestreaming base, a platform
     partnership, a campaign. Programs nest: a policy and its sub-programs.
@@ -175,6 +188,7 @@ class Program(Publishable):
         verbose_name = _("program")
         verbose_name_plural = _("programs")
         ordering = ["title_en"]
+        permissions = [("review_program", _("Can publish, return and withdraw programs"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
@@ -243,7 +257,7 @@ class Program(Publishable):
             ancestor = ancestor.parent
 
 
-class PartnershipManager(models.Manager):
+class PartnershipManager(models.Manager.from_queryset(ProgramPartQuerySet)):
     def get_by_natural_key(self, program_slug, organisation_slug, role):
         return self.get(program__slug=program_slug, organisation__slug=organisation_slug, role=role)
 
@@ -299,7 +313,7 @@ class Partnership(models.Model):
     natural_key.dependencies = ["programs.program", "programs.organisation"]
 
 
-class ProgramSourceManager(models.Manager):
+class ProgramSourceManager(models.Manager.from_queryset(ProgramPartQuerySet)):
     def get_by_natural_key(self, program_slug, source_slug):
         return self.get(program__slug=program_slug, source__slug=source_slug)
 

@@ -7,12 +7,25 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from metrics.models import Observation
+from metrics.models import LockVersioned, Observation
 from metrics.periods import Period, PeriodType
 from metrics.translation import Translated
 
 
-class OutcomeQuerySet(models.QuerySet):
+class ProgramPartQuerySet(models.QuerySet):
+    def within(self, scope):
+        """Records of the programs a RegionScope covers."""
+        from programs.models import Program
+
+        if scope.is_everywhere:
+            return self
+        return self.filter(program__in=Program.objects.within(scope))
+
+
+class OutcomeQuerySet(ProgramPartQuerySet):
+    def within(self, scope):
+        return super().within(scope).filter(scope.q("region__path"))
+
     def for_public(self):
         return self.select_related("metric", "region").order_by("metric__name_en", "region__path")
 
@@ -24,7 +37,7 @@ class OutcomeManager(models.Manager.from_queryset(OutcomeQuerySet)):
         )
 
 
-class Outcome(models.Model):
+class Outcome(LockVersioned):
     """
     A figure a program is meant to move: a metric in a region, from a
     baseline towards a target. Progress is computed from the latest
@@ -210,7 +223,7 @@ class Outcome(models.Model):
         return (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-class ActivityQuerySet(models.QuerySet):
+class ActivityQuerySet(ProgramPartQuerySet):
     def for_public(self):
         """Activities with their regions, source and published results only."""
         return (
@@ -231,7 +244,7 @@ class ActivityManager(models.Manager.from_queryset(ActivityQuerySet)):
         return self.get(program__slug=program_slug, start_date=start_date, title_en=title_en)
 
 
-class Activity(models.Model):
+class Activity(LockVersioned):
     """
     Something a program did on given dates, such as a series of livestreams.
     Its reported results are observations of metrics.

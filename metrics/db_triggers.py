@@ -1,0 +1,104 @@
+"""
+Shares of a whole lie between 0 and 100, enforced by the database.
+
+Whether a metric is a share lives on the metric, so a CHECK constraint on
+the observation cannot see it; a trigger can. Observation.clean() gives the
+same rule as a form error before the database is asked.
+
+SQLite drops a table's triggers when a migration rebuilds the table (as it
+does to change a constraint), so a migration that alters the observation
+or metric table calls `drop_share_bounds_triggers` first and
+`create_share_bounds_triggers` last.
+"""
+
+MESSAGE = "observation_share_between_0_and_100: a share of a whole lies between 0 and 100"
+
+SQLITE_FORWARD = [
+    f"""
+    CREATE TRIGGER metrics_observation_share_bounds_{event.lower().replace(" ", "_")}
+    BEFORE {event} ON metrics_observation
+    WHEN NEW.value IS NOT NULL AND (NEW.value < 0 OR NEW.value > 100)
+        AND (SELECT is_share FROM metrics_metric WHERE id = NEW.metric_id)
+    BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END
+    """
+    for event in ("INSERT", "UPDATE")
+] + [
+    f"""
+    CREATE TRIGGER metrics_metric_share_bounds
+    BEFORE UPDATE OF is_share ON metrics_metric
+    WHEN NEW.is_share AND EXISTS (
+        SELECT 1 FROM metrics_observation
+        WHERE metric_id = NEW.id AND value IS NOT NULL AND (value < 0 OR value > 100)
+    )
+    BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END
+    """
+]
+SQLITE_REVERSE = [
+    "DROP TRIGGER IF EXISTS metrics_observation_share_bounds_insert",
+    "DROP TRIGGER IF EXISTS metrics_observation_share_bounds_update",
+    "DROP TRIGGER IF EXISTS metrics_metric_share_bounds",
+]
+
+POSTGRESQL_FORWARD = [
+    f"""
+    CREATE FUNCTION metrics_observation_share_bounds() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.value IS NOT NULL AND (NEW.value < 0 OR NEW.value > 100)
+            AND (SELECT is_share FROM metrics_metric WHERE id = NEW.metric_id) THEN
+            RAISE EXCEPTION '{MESSAGE} (got %)', NEW.value USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE TRIGGER metrics_observation_share_bounds
+    BEFORE INSERT OR UPDATE OF value, metric_id ON metrics_observation
+    FOR EACH ROW EXECUTE FUNCTION metrics_observation_share_bounds()
+    """,
+    f"""
+    CREATE FUNCTION metrics_metric_share_bounds() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.is_share AND EXISTS (
+            SELECT 1 FROM metrics_observation
+            WHERE metric_id = NEW.id AND value IS NOT NULL AND (value < 0 OR value > 100)
+        ) THEN
+            RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE TRIGGER metrics_metric_share_bounds
+    BEFORE UPDATE OF is_share ON metrics_metric
+    FOR EACH ROW EXECUTE FUNCTION metrics_metric_share_bounds()
+    """,
+]
+POSTGRESQL_REVERSE = [
+    "DROP TRIGGER IF EXISTS metrics_observation_share_bounds ON metrics_observation",
+    "DROP FUNCTION IF EXISTS metrics_observation_share_bounds()",
+    "DROP TRIGGER IF EXISTS metrics_metric_share_bounds ON metrics_metric",
+    "DROP FUNCTION IF EXISTS metrics_metric_share_bounds()",
+]
+
+STATEMENTS = {
+    "sqlite": (SQLITE_FORWARD, SQLITE_REVERSE),
+    "postgresql": (POSTGRESQL_FORWARD, POSTGRESQL_REVERSE),
+}
+
+
+def _run(schema_editor, *, forward):
+    statements = STATEMENTS.get(schema_editor.connection.vendor)
+    if statements is None:
+        return  # Other databases rely on Observation.clean() alone.
+    for statement in statements[0 if forward else 1]:
+        schema_editor.execute(statement, params=None)
+
+
+def create_share_bounds_triggers(apps, schema_editor):
+    _run(schema_editor, forward=True)
+
+
+def drop_share_bounds_triggers(apps, schema_editor):
+    _run(schema_editor, forward=False)

@@ -6,6 +6,7 @@ CI and production is read from environment variables, documented in the
 README. Without any of them the site runs on an SQLite file under var/.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +34,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.PolicyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -167,7 +168,7 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
 # django-axes: lock an account from one address after 5 failures, 15 minutes.
 AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = 0.25  # hours
+AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -179,6 +180,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 LOGIN_URL = "admin:login"
+# Staff sessions end after 30 minutes without a request.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGGING = {
     "version": 1,

@@ -1,19 +1,27 @@
 """Data-quality checks over the observations: what staff must look at."""
 
-from django.core.cache import cache
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from statistics import median
 
-from metrics.models import Observation, find_violations
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils import timezone
+
+from metrics.models import Metric, Observation, find_violations
+from metrics.periods import month_end
 
 WARNING_COUNT_CACHE_KEY = "metrics:open-warning-count"
 WARNING_COUNT_SECONDS = 300
 
 
-def change_mismatches(observations=None):
+def change_mismatches(observations=None, *, published_only: bool = False):
     """Observations whose reported y/y change disagrees with the one computed from levels."""
-    base = Observation.objects.all() if observations is None else observations
+    base = Observation.objects.canonical() if observations is None else observations
     candidates = (
         base.filter(value__isnull=False, yoy_change__isnull=False)
-        .with_prior_year(published_only=observations is not None)
+        .with_prior_year(published_only=published_only)
         .filter(prior_year_value__isnull=False)
         .select_related("metric", "region")
     )
@@ -34,6 +42,98 @@ def open_warning_count() -> int:
     if count is None:
         published = Observation.objects.published()
         count = sum(1 for _violation in find_violations(published))
-        count += sum(1 for _mismatch in change_mismatches(published))
+        count += sum(1 for _mismatch in change_mismatches(published, published_only=True))
         cache.set(WARNING_COUNT_CACHE_KEY, count, WARNING_COUNT_SECONDS)
     return count
+
+
+@dataclass
+class Outlier:
+    observation: Observation
+    median: Decimal
+    score: float
+
+
+def outliers(observations=None, *, threshold: float = 3.5, minimum: int = 5):
+    """
+    Figures far outside their own series: the same metric, region and
+    kind of period (May against Mays, Jan-Jun against Jan-Juns) in other
+    years, scored by the robust z-score 0.6745 (x - median) / MAD.
+    """
+    base = Observation.objects.canonical() if observations is None else observations
+    rows = (
+        base.filter(value__isnull=False)
+        .select_related("metric", "region")
+        .order_by("metric_id", "region_id", "period_type", "period_start", "period_end")
+    )
+    groups: dict[tuple, list[Observation]] = {}
+    current_series = None
+    for observation in rows.iterator(chunk_size=2000):
+        series = (observation.metric_id, observation.region_id)
+        if series != current_series:
+            yield from _score_groups(groups, threshold, minimum)
+            groups, current_series = {}, series
+        key = (
+            observation.period_type,
+            observation.period_start.month,
+            observation.period_end.month,
+        )
+        groups.setdefault(key, []).append(observation)
+    yield from _score_groups(groups, threshold, minimum)
+
+
+def _score_groups(groups, threshold, minimum):
+    for members in groups.values():
+        if len(members) < minimum:
+            continue
+        values = [member.value for member in members]
+        middle = median(values)
+        spread = median(abs(value - middle) for value in values)
+        if spread == 0:
+            continue
+        for member in members:
+            score = 0.6745 * float(abs(member.value - middle) / spread)
+            if score > threshold:
+                yield Outlier(member, middle, round(score, 1))
+
+
+# A release usually follows its period by a few weeks.
+RELEASE_GRACE_DAYS = 45
+_FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+
+
+@dataclass
+class Overdue:
+    metric: object
+    latest_end: date
+    due: date
+
+
+def overdue_metrics(observations=None, *, today: date | None = None):
+    """Metrics whose next figure should have been released by now, given their frequency."""
+    today = today or timezone.localdate()
+    base = Observation.objects.canonical() if observations is None else observations
+    latest = (
+        base.order_by()
+        .values("metric_id")
+        .annotate(latest_end=Max("period_end"))
+        .values_list("metric_id", "latest_end")
+    )
+    metrics = {metric.pk: metric for metric in Metric.objects.all()}
+    found = []
+    for metric_id, latest_end in latest:
+        metric = metrics[metric_id]
+        months = _FREQUENCY_MONTHS.get(metric.frequency)
+        if months is None:
+            continue
+        next_end = _add_months_end(latest_end, months)
+        due = next_end + timedelta(days=RELEASE_GRACE_DAYS)
+        if due < today:
+            found.append(Overdue(metric, latest_end, due))
+    return sorted(found, key=lambda item: item.due)
+
+
+def _add_months_end(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    return month_end(year, month + 1)

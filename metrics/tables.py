@@ -85,6 +85,7 @@ class ObservationTable(PublicTable):
     period_start = tables.Column(verbose_name=_("Period start"), visible=False)
     period_end = tables.Column(verbose_name=_("Period end"), visible=False)
     raw_value = tables.Column(verbose_name=_("Value in units"), accessor="value", visible=False)
+    revised_at = tables.DateTimeColumn(verbose_name=_("Revised at"), visible=False)
     qualifier = tables.Column(
         verbose_name=_("Qualifier"), accessor="value_qualifier", visible=False
     )
@@ -98,6 +99,19 @@ class ObservationTable(PublicTable):
     def __init__(self, *args, violations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.violations = violations or {}
+
+    def render_value(self, record, value):
+        if record.revised_at is None:
+            return value or "–"
+        return format_html(
+            '{} <span class="revised">({} {})</span>',
+            value or "–",
+            _("revised"),
+            record.revised_at.date().isoformat(),
+        )
+
+    def value_value(self, record, value):
+        return value
 
     def render_region(self, value):
         return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.name)

@@ -102,7 +102,12 @@ class OutcomeInline(ProgramPartInline, LockedInlineMixin, admin.StackedInline):
         ),
         (
             _("Target"),
-            {"fields": ["target_value", ("target_period_type", "target_period_start", "target_date")]},
+            {
+                "fields": [
+                    "target_value",
+                    ("target_period_type", "target_period_start", "target_date"),
+                ]
+            },
         ),
         (None, {"fields": ["rationale_en", "rationale_zh"]}),
     ]
@@ -203,7 +208,9 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
 
     def choices_for(self, request):
         """Other screens attach records only to programs this user may change."""
-        return self.get_queryset(request).filter(publication_state__in=self.editable_states(request))
+        return self.get_queryset(request).filter(
+            publication_state__in=self.editable_states(request)
+        )
 
     def parent_choices(self, request):
         """A program may sit under any published program, or one of the user's own."""

@@ -64,10 +64,10 @@ class TestCheckFigures:
 # --- create_demo_staff --------------------------------------------------------------
 
 
-def password_from(output: str) -> str:
-    match = re.search(r"password: (\S+)", output)
-    assert match, output
-    return match[1]
+def passwords_from(output: str) -> dict[str, str]:
+    found = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\(", output, flags=re.M))
+    assert found, output
+    return found
 
 
 def log_in(client, username: str, password: str):
@@ -78,9 +78,9 @@ def log_in(client, username: str, password: str):
 
 
 class TestCreateDemoStaff:
-    def test_prints_a_new_password_each_run_that_logs_in(self, client):
-        first = password_from(run("create_demo_staff"))
-        second = password_from(run("create_demo_staff"))
+    def test_prints_a_new_password_each_run_that_logs_in(self, client, shanxi):
+        first = passwords_from(run("create_demo_staff"))["demo-admin"]
+        second = passwords_from(run("create_demo_staff"))["demo-admin"]
         assert first != second
         assert len(second) >= 12
         user = get_user_model().objects.get(username="demo-admin")
@@ -95,7 +95,12 @@ class TestCreateDemoStaff:
         assert response["Location"] == reverse("admin:index")
         assert client.get(reverse("admin:index")).status_code == 200
 
-    def test_says_whether_it_created_or_reset(self):
-        assert "created" in run("create_demo_staff", "--username", "reviewer")
-        assert "reset" in run("create_demo_staff", "--username", "reviewer")
-        assert get_user_model().objects.filter(username="reviewer").count() == 1
+    def test_one_account_per_role_with_its_regions(self, shanxi):
+        passwords = passwords_from(run("create_demo_staff"))
+        assert set(passwords) == {"demo-admin", "demo-editor", "demo-reviewer", "demo-viewer"}
+        assert len(set(passwords.values())) == 4
+        editor = get_user_model().objects.get(username="demo-editor")
+        assert [group.name for group in editor.groups.all()] == ["editor"]
+        assert [a.region.code for a in editor.region_assignments.all()] == ["141000"]
+        run("create_demo_staff")
+        assert editor.region_assignments.count() == 1  # reset, not duplicated

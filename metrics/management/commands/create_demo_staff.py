@@ -1,33 +1,45 @@
-"""Create (or reset) the demo staff account with a fresh random password."""
+"""Create (or reset) the demo staff accounts, one per role, with fresh random passwords."""
 
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from metrics.access import Role
+from metrics.models import Region, RegionAssignment
+
+# (username, role or None for a superuser, region codes the account works on)
+DEMO_ACCOUNTS = [
+    ("demo-admin", None, []),
+    ("demo-editor", Role.EDITOR, ["141000"]),  # Linfen and its counties
+    ("demo-reviewer", Role.REVIEWER, ["140000"]),  # all of Shanxi
+    ("demo-viewer", Role.VIEWER, ["140000"]),
+]
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo superuser 'demo-admin', or give it a new password, "
-        "and print the password. Never a fixed default."
+        "Create the demo staff accounts (a superuser, an editor for Linfen, a reviewer "
+        "and a viewer for Shanxi), or give them new passwords, and print them. "
+        "Never a fixed default."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--username", default="demo-admin")
-
-    def handle(self, *args, username, **options):
-        password = secrets.token_urlsafe(12)
-        user, created = get_user_model().objects.get_or_create(
-            username=username, defaults={"email": ""}
-        )
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"\nDemo staff account {'created' if created else 'reset'}:\n"
-                f"  admin:    http://127.0.0.1:8000/admin/\n"
-                f"  username: {username}\n"
-                f"  password: {password}\n"
-            )
-        )
+    @transaction.atomic
+    def handle(self, *args, **options):
+        lines = ["", "Demo staff accounts (sign in at http://127.0.0.1:8000/admin/):"]
+        for username, role, codes in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(12)
+            user, created = get_user_model().objects.get_or_create(username=username)
+            user.is_staff = True
+            user.is_superuser = role is None
+            user.set_password(password)
+            user.save()
+            user.groups.set(Group.objects.filter(name=role) if role else [])
+            RegionAssignment.objects.filter(user=user).delete()
+            for region in Region.objects.filter(code__in=codes):
+                RegionAssignment.objects.create(user=user, region=region)
+            what = "superuser" if role is None else f"{role} for {', '.join(codes)}"
+            lines.append(f"  {username:<14} {password}   ({what})")
+        self.stdout.write(self.style.SUCCESS("\n".join(lines) + "\n"))

@@ -1,0 +1,67 @@
+"""The staff site: the apps' screens plus the data-quality page."""
+
+from itertools import islice
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from metrics.access import RegionScope
+from metrics.models import Observation, find_violations
+from metrics.quality import change_mismatches, outliers, overdue_metrics
+from programs.models import Program
+
+# A long list helps nobody; the counts say how many there are in all.
+SHOWN_PER_CHECK = 200
+
+
+def first(iterable, count=SHOWN_PER_CHECK):
+    items = list(islice(iterable, count + 1))
+    return items[:count], len(items) > count
+
+
+class PolicyAdminSite(admin.AdminSite):
+    site_header = _("Commerce programs: staff")
+    site_title = _("Commerce programs staff")
+    index_title = _("Programs, figures and their review")
+    index_template = "admin/policy_index.html"
+
+    def get_urls(self):
+        return [
+            path("quality/", self.admin_view(self.quality_view), name="quality"),
+            *super().get_urls(),
+        ]
+
+    def quality_view(self, request):
+        """Everything in the user's regions that needs a look, each entry linked to its record."""
+        scope = RegionScope.for_user(request.user)
+        figures = Observation.objects.canonical().within(scope)
+        violations, more_violations = first(find_violations(figures))
+        mismatches, more_mismatches = first(change_mismatches(figures))
+        far_out, more_outliers = first(outliers(figures))
+        observations_in_review = list(
+            Observation.objects.within(scope)
+            .awaiting_review()
+            .select_related("metric", "region")
+            .order_by("metric__name_en")[:SHOWN_PER_CHECK]
+        )
+        programs_in_review = list(
+            Program.objects.within(scope).awaiting_review().order_by("title_en")[:SHOWN_PER_CHECK]
+        )
+        context = {
+            **self.each_context(request),
+            "title": _("Data quality"),
+            "violations": violations,
+            "more_violations": more_violations,
+            "mismatches": mismatches,
+            "more_mismatches": more_mismatches,
+            "outliers": far_out,
+            "more_outliers": more_outliers,
+            "overdue": overdue_metrics(figures),
+            "observations_in_review": observations_in_review,
+            "programs_in_review": programs_in_review,
+            "waiting_count": len(observations_in_review) + len(programs_in_review),
+        }
+        request.current_app = self.name
+        return TemplateResponse(request, "admin/quality.html", context)

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "reversion",
     "import_export",
     "axes",
@@ -200,3 +203,51 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # The province whose headline figures the home page shows.
 HOME_REGION_CODE = env_str("HOME_REGION_CODE", default="140000")
+
+# The open-data API: read-only, published records only.
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["metrics.throttling.PublicRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", default="120/minute")},
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commerce programs open data",
+    "DESCRIPTION": (
+        "Published policy programs of the Shanxi Department of Commerce and the published "
+        "figures that follow them. Read-only; identifiers are stable (program, metric, "
+        "organisation and source slugs; GB/T 2260 region codes). Everything at once: "
+        "[/downloads/](/downloads/)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"PeriodTypeEnum": "metrics.periods.PeriodType.choices"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "metrics.api_schema.add_error_answers",
+    ],
+}
+# The licence published data is released under, named in every bulk download.
+OPEN_DATA_LICENCE = env_str("OPEN_DATA_LICENCE", default="CC-BY-4.0")
+
+# Counters of the API rate limit live in the cache: shared Redis in
+# production (several app servers), this process's memory otherwise.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL", default=""),
+        }
+        if env_str("REDIS_URL", default="")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}

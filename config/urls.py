@@ -1,11 +1,27 @@
-"""URL configuration: public pages and the admin, in English and Chinese."""
+"""URL configuration: public pages and the admin in English and Chinese, the open-data API."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from metrics.api import MetricViewSet, ObservationViewSet, RegionViewSet, SourceViewSet
+from programs.api import OrganisationViewSet, ProgramViewSet
+
+api = DefaultRouter()
+api.register("regions", RegionViewSet, basename="region")
+api.register("metrics", MetricViewSet, basename="metric")
+api.register("observations", ObservationViewSet, basename="observation")
+api.register("programs", ProgramViewSet, basename="program")
+api.register("organisations", OrganisationViewSet, basename="organisation")
+api.register("sources", SourceViewSet, basename="source")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(api.urls)),
 ]
 
 urlpatterns += i18n_patterns(

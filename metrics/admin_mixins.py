@@ -140,6 +140,22 @@ def _previous_version(version):
     )
 
 
+def _current_lock_versions(revision) -> dict:
+    """{(model, pk): lock version now} of the lock-versioned records a revision holds."""
+    locks = {}
+    for version in revision.version_set.all():
+        model = version._model
+        if model is not None and issubclass(model, LockVersioned):
+            current = (
+                model._base_manager.filter(pk=version.object_id)
+                .values_list("lock_version", flat=True)
+                .first()
+            )
+            if current is not None:
+                locks[(model, version.object_id)] = current
+    return locks
+
+
 # --- The base of every screen ------------------------------------------------------------
 
 
@@ -238,7 +254,44 @@ class AuditedAdmin(ScopedChoicesMixin, VersionAdmin):
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         self._require_visible(request, object_id)
+        # django-reversion finds the version by its id and object id alone, then
+        # reverts its whole revision: a version of another model that shares the
+        # object id, or an import or bulk action that also touched records of
+        # other regions, must not be reverted through this record.
+        version = (
+            Version.objects.get_for_object_reference(self.model, unquote(object_id))
+            .filter(pk=version_id)
+            .first()
+        )
+        if version is None or not self._revision_is_visible(request, version.revision):
+            raise Http404(_t("No such record, or it is outside your regions."))
+        request.reverting_revision = True
+        request.lock_versions_before_revert = _current_lock_versions(version.revision)
         return super().revision_view(request, object_id, version_id, extra_context)
+
+    def _revision_is_visible(self, request, revision) -> bool:
+        if request.user.is_superuser:
+            return True
+        for version in revision.version_set.all():
+            model_admin = self.admin_site._registry.get(version._model)
+            if model_admin is None or not (
+                model_admin.get_queryset(request).filter(pk=version.object_id).exists()
+            ):
+                return False
+        return True
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None and getattr(request, "reverting_revision", False):
+            # The revision is reverted by now, inside reversion's transaction. A
+            # version that puts the record outside the user's regions would make
+            # Django answer with a redirect, which reversion takes for success and
+            # keeps: refuse instead, which rolls the revert back.
+            self._require_visible(request, object_id)
+            # A revert restores the content, not the lock counter: a form
+            # loaded before the revert must still be refused afterwards.
+            for (model, pk), lock_version in request.lock_versions_before_revert.items():
+                model._base_manager.filter(pk=pk).update(lock_version=lock_version)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
         # Deleted records have no region left to check against: superusers only.

@@ -6,6 +6,7 @@ download of a million rows needs no more memory than one of a thousand.
 """
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 
@@ -19,10 +20,14 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK_SIZE = 2000
 
 
+# A plain number ("-5.9", "+23.7%") is data, not a formula, and stays as it is.
+PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
+
+
 def safe_cell(value) -> str:
     """Text for a cell, with formula triggers neutralised by a leading apostrophe."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
+    if text.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

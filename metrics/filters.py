@@ -1,13 +1,17 @@
 """Filter forms of the public metric pages; they only translate GET parameters."""
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from metrics.models import Metric, Observation, Region
 from metrics.periods import PeriodType
 
+REGION_CODE = re.compile(r"[1-9][0-9]{5}")
 # A longer <select> is unusable on a phone and slow to render.
 MAX_SELECT_OPTIONS = 200
 YEAR_RANGE = (1949, 2100)
@@ -36,26 +40,57 @@ def region_options(limit: int = MAX_SELECT_OPTIONS) -> list[tuple[str, str]]:
     ]
 
 
-class RegionCodeField(forms.CharField):
-    """A region chosen by its GB/T 2260 code, from a list or typed into the URL."""
+class RegionSelect(forms.Select):
+    """The region drop-down; its options are read when it is drawn, not when a filter is built."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.Select)
+    def optgroups(self, name, value, attrs=None):
+        self.choices = [("", _("All regions")), *region_options()]
+        return super().optgroups(name, value, attrs)
+
+
+class BoundedSelect(forms.Select):
+    """A drop-down that becomes a text box when it would offer more than MAX_SELECT_OPTIONS."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if len(self.choices) > MAX_SELECT_OPTIONS + 1:  # + the empty choice
+            return forms.TextInput(self.attrs).render(name, value, attrs, renderer)
+        return super().render(name, value, attrs, renderer)
+
+
+UNKNOWN_REGION = object()
+REGION_CODE_SCHEMA = {"type": "string", "pattern": r"^[1-9][0-9]{5}$"}
+
+
+class RegionCodeField(forms.CharField):
+    """
+    A region chosen by its GB/T 2260 code, from a list or typed into the URL.
+    A page says when a code is unknown; the API (`unknown_matches_nothing`)
+    answers with an empty list, as for any filter that matches nothing.
+    """
+
+    widget = RegionSelect
+
+    def __init__(self, *args, unknown_matches_nothing=False, **kwargs):
+        self.unknown_matches_nothing = unknown_matches_nothing
         super().__init__(*args, **kwargs)
-        self.widget.choices = [("", _("All regions"))] + region_options()
 
     def clean(self, value):
         code = super().clean(value)
         if not code:
             return None
+        if not REGION_CODE.fullmatch(code):
+            raise forms.ValidationError(_("A region code is six digits, such as 141000."))
         try:
             return Region.objects.get(code=code)
         except Region.DoesNotExist:
+            if self.unknown_matches_nothing:
+                return UNKNOWN_REGION
             raise forms.ValidationError(
                 _("There is no region with code %(code)s."), params={"code": code}
             ) from None
 
 
+@extend_schema_field(REGION_CODE_SCHEMA)
 class RegionFilter(django_filters.Filter):
     """Keep records of the chosen region and of every region below it."""
 
@@ -68,9 +103,12 @@ class RegionFilter(django_filters.Filter):
     def filter(self, qs, value):
         if value is None:
             return qs
+        if value is UNKNOWN_REGION:
+            return qs.none()
         return self.in_region(qs, value)
 
 
+@extend_schema_field({"type": "integer", "minimum": YEAR_RANGE[0], "maximum": YEAR_RANGE[1]})
 class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 

@@ -32,6 +32,17 @@ COLUMNS = [
     "source",
     "quote",
 ]
+# What a row sets on a figure (compared to tell a changed published figure).
+IMPORTED_FIELDS = [
+    "period_type",
+    "value",
+    "value_qualifier",
+    "yoy_change",
+    "source_id",
+    "source_quote",
+]
+# Filled in by each row's "period", "value" and "qualifier".
+DERIVED_COLUMNS = ["period_type", "period_start", "period_end", "value_qualifier"]
 HEADER_ALIASES = {
     "地区": "region",
     "region code": "region",
@@ -204,7 +215,10 @@ class ObservationResource(resources.ModelResource):
     source = fields.Field(
         attribute="source", column_name="source", widget=widgets.ForeignKeyWidget(Source, "slug")
     )
-    source_quote = fields.Field(attribute="source_quote", column_name="quote")
+    # A blank spreadsheet cell reads as None; the quote is text, never NULL.
+    source_quote = fields.Field(
+        attribute="source_quote", column_name="quote", widget=widgets.CharWidget()
+    )
 
     class Meta:
         model = Observation
@@ -245,6 +259,12 @@ class ObservationResource(resources.ModelResource):
                 _("The file lacks the columns: %(columns)s.")
                 % {"columns": ", ".join(sorted(missing))}
             )
+        # The model's columns are worked out row by row from "period", "value"
+        # and "qualifier"; import-export checks the headers for the identifying
+        # ones (period_start, period_end) before any row is read.
+        for column in DERIVED_COLUMNS:
+            if column not in dataset.headers:
+                dataset.append_col([""] * dataset.height, header=column)
 
     def before_import_row(self, row, **kwargs):
         """Turn a release's row into the model's fields, or say what is wrong with it."""
@@ -288,32 +308,56 @@ class ObservationResource(resources.ModelResource):
             row["value_qualifier"] = qualifier
         except ValueError as error:
             errors["value"] = str(error)
-        change = str(row.get("yoy_change") or "").strip().rstrip("%")
-        try:
-            row["yoy_change"] = str(Decimal(change)) if change else ""
-        except InvalidOperation:
-            errors["yoy_change"] = _("%(text)r is not a percentage.") % {"text": change}
-        try:
-            source = source_by_slug_or_title(row.get("source"))
-            row["source"] = source.slug if source else ""
-        except ValueError as error:
-            errors["source"] = str(error)
+        # A column the file does not have leaves its field as it is: only a
+        # blank cell clears it.
+        if "yoy_change" in row:
+            change = str(row.get("yoy_change") or "").strip().rstrip("%")
+            try:
+                row["yoy_change"] = str(Decimal(change)) if change else ""
+            except InvalidOperation:
+                errors["yoy_change"] = _("%(text)r is not a percentage.") % {"text": change}
+        if "source" in row:
+            try:
+                source = source_by_slug_or_title(row.get("source"))
+                row["source"] = source.slug if source else ""
+            except ValueError as error:
+                errors["source"] = str(error)
         if errors:
             raise ValidationError(errors)
 
+    def get_queryset(self):
+        # Rows are matched to the figures themselves, never to a correction in progress.
+        return super().get_queryset().canonical()
+
     def import_instance(self, instance, row, **kwargs):
-        if instance.pk and instance.publication_state == PublicationState.PUBLISHED:
+        super().import_instance(instance, row, **kwargs)
+        # A published figure is refused only when the row changes it: an
+        # unchanged row (a file exported and imported again) is skipped.
+        if (
+            instance.pk
+            and instance.publication_state == PublicationState.PUBLISHED
+            and self._changes_stored_figure(instance)
+        ):
             raise ValidationError(
                 _(
                     "This figure is published: propose a correction in the admin, "
                     "which goes through review."
                 )
             )
-        super().import_instance(instance, row, **kwargs)
         if instance.publication_state == PublicationState.WITHDRAWN:
             instance.publication_state = PublicationState.DRAFT
 
+    @staticmethod
+    def _changes_stored_figure(instance) -> bool:
+        stored = Observation.objects.values(*IMPORTED_FIELDS).get(pk=instance.pk)
+        return any(getattr(instance, name) != stored[name] for name in IMPORTED_FIELDS)
+
     # Export -------------------------------------------------------------
+
+    def filter_export(self, queryset, **kwargs):
+        # A correction in progress is not a figure of its own: exporting it
+        # would give its figure two rows.
+        return super().filter_export(queryset, **kwargs).filter(revision_of__isnull=True)
 
     def get_export_headers(self, selected_fields=None):
         return list(COLUMNS)

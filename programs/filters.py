@@ -1,11 +1,12 @@
 """The program list's filter form; it only translates GET parameters."""
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from metrics.filters import MAX_SELECT_OPTIONS, RegionFilter, YearFilter
+from metrics.filters import BoundedSelect, RegionFilter, YearFilter
 from programs.models import Organisation, Partnership, Program, Sector
 
 
@@ -31,26 +32,18 @@ def public_sectors():
     )
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ChoiceBySlugFilter(django_filters.ModelChoiceFilter):
     """
     A choice among organisations or sectors by slug. Past MAX_SELECT_OPTIONS
-    it becomes a text box taking the slug, so no page renders a huge list.
+    the form shows a text box taking the slug, so no page renders a huge list.
     """
 
     def __init__(self, *args, apply, **kwargs):
         self.apply = apply
         kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("widget", BoundedSelect)
         super().__init__(*args, **kwargs)
-
-    @property
-    def field(self):
-        field = super().field
-        if not hasattr(field, "_sized"):
-            queryset = field.queryset
-            if queryset.count() > MAX_SELECT_OPTIONS:
-                field.widget = forms.TextInput(attrs={"placeholder": _("identifier")})
-            field._sized = True
-        return field
 
     def filter(self, qs, value):
         return qs if value is None else self.apply(qs, value)

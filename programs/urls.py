@@ -14,4 +14,6 @@ urlpatterns = [
     ),
     path("programs/<slug:slug>/", views.ProgramDetailView.as_view(), name="program-detail"),
     path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
+    path("downloads/", views.DownloadsView.as_view(), name="downloads"),
+    path("downloads/published-data.zip", views.bulk_download, name="bulk-download"),
 ]

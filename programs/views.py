@@ -1,7 +1,9 @@
 """Public, read-only pages of programs and regions, and the home page: published only."""
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
@@ -11,6 +13,7 @@ from metrics.charts import Marker, observation_chart
 from metrics.exports import TableExportMixin
 from metrics.models import Metric, Observation, Region, Source
 from metrics.quality import open_warning_count
+from programs.bulk import published_tables, zip_chunks
 from programs.filters import ProgramFilter
 from programs.models import Program
 from programs.tables import ProgramTable
@@ -162,3 +165,25 @@ class RegionDetailView(SingleTableMixin, DetailView):
             .order_by("metric__category", "metric__name_en"),
         )
         return context
+
+
+class DownloadsView(TemplateView):
+    """Where to get everything published at once, and the API."""
+
+    template_name = "programs/downloads.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["tables"] = published_tables()
+        context["licence"] = settings.OPEN_DATA_LICENCE
+        return context
+
+
+def bulk_download(request):
+    """Every published record as CSV tables in one zip, streamed as it is written."""
+    response = StreamingHttpResponse(zip_chunks(), content_type="application/zip")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="commerce-programs-open-data-{stamp}.zip"'
+    )
+    return response

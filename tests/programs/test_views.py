@@ -137,8 +137,13 @@ def test_exported_cells_cannot_become_formulas(client, shanxi, payload):
 @pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r", "\0"])
 def test_safe_cell_neutralises_every_formula_trigger(trigger):
     # NUL cannot be stored by PostgreSQL, so it is checked here rather than end to end.
-    assert safe_cell(f"{trigger}1") == f"'{trigger}1"
+    assert safe_cell(f"{trigger}cmd|1") == f"'{trigger}cmd|1"
     assert safe_cell("1+1") == "1+1"
+
+
+@pytest.mark.parametrize("number", ["-5.9", "+23.7%", "-0.5%", "10770000000"])
+def test_plain_numbers_stay_numbers_in_exports(number):
+    assert safe_cell(number) == number
 
 
 def test_invalid_filters_answer_400_on_downloads_and_an_explained_empty_list_on_pages(

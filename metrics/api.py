@@ -1,0 +1,144 @@
+"""
+The open-data API for regions, metrics, observations and sources.
+
+Read-only and published-only, like the public pages; filters match the
+public tables. Django REST framework with drf-spectacular: both mature,
+and together they give filters from django-filter, cursor pagination,
+throttling with Retry-After, and an OpenAPI 3 schema generated from the
+same serializers that answer requests.
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from metrics.filters import RegionFilter, YearFilter
+from metrics.models import Metric, Observation, Region, Source
+from metrics.periods import PeriodType
+from metrics.serializers import (
+    MetricSerializer,
+    ObservationSerializer,
+    RegionSerializer,
+    SourceSerializer,
+)
+
+
+class StrictPageSizeMixin:
+    """A page size that is not a whole number in range is an error, not silently ignored."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            elif parameter["name"] == getattr(self, "page_query_param", None):
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+class PublicPagination(StrictPageSizeMixin, PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ObservationCursorPagination(StrictPageSizeMixin, CursorPagination):
+    """Stable pages through millions of figures: no offsets, no counts."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    ordering = ("-period_end", "-id")
+
+
+class RegionApiFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=Region.Level.choices)
+    within = RegionFilter(
+        label=_("Region and everything below it (code)"),
+        in_region=lambda qs, region: qs.in_region(region),
+        unknown_matches_nothing=True,
+    )
+
+    class Meta:
+        model = Region
+        fields = ["level", "within"]
+
+
+class ObservationApiFilter(django_filters.FilterSet):
+    metric = django_filters.CharFilter(field_name="metric__slug", label=_("Metric identifier"))
+    region = RegionFilter(
+        label=_("Region code; includes every region below it"),
+        in_region=lambda qs, region: qs.in_region(region),
+        unknown_matches_nothing=True,
+    )
+    period_type = django_filters.ChoiceFilter(choices=PeriodType.choices)
+    year = YearFilter(field_name="period_end__year")
+    period_from = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="gte", label=_("Periods ending on or after")
+    )
+    period_to = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="lte", label=_("Periods starting on or before")
+    )
+
+    class Meta:
+        model = Observation
+        fields = ["metric", "region", "period_type", "year", "period_from", "period_to"]
+
+
+class PublicViewSet(viewsets.ReadOnlyModelViewSet):
+    # Any identifier reaches the view, so a malformed one gets the API's JSON 404.
+    lookup_value_regex = r"[^/]+"
+
+
+class RegionViewSet(PublicViewSet):
+    """Administrative divisions with their GB/T 2260 codes."""
+
+    queryset = Region.objects.select_related("parent").order_by("path")
+    serializer_class = RegionSerializer
+    filterset_class = RegionApiFilter
+    pagination_class = PublicPagination
+    lookup_field = "code"
+
+
+class MetricViewSet(PublicViewSet):
+    """Indicators that have published figures."""
+
+    queryset = Metric.objects.with_published_data().select_related("source").order_by("slug")
+    serializer_class = MetricSerializer
+    pagination_class = PublicPagination
+    filterset_fields = ["category", "frequency", "unit"]
+    lookup_field = "slug"
+
+
+class ObservationViewSet(PublicViewSet):
+    """Published figures, newest period first, each with its source sentence."""
+
+    queryset = Observation.objects.published().select_related("metric", "region", "source")
+    serializer_class = ObservationSerializer
+    filterset_class = ObservationApiFilter
+    pagination_class = ObservationCursorPagination
+
+
+class SourceViewSet(PublicViewSet):
+    """Publications that published figures or programs cite."""
+
+    queryset = Source.objects.cited_publicly().order_by("slug")
+    serializer_class = SourceSerializer
+    pagination_class = PublicPagination
+    lookup_field = "slug"

@@ -1,0 +1,79 @@
+"""The open-data API's view of the statistical layer: stable identifiers, no internals."""
+
+from rest_framework import serializers
+
+from metrics.models import Metric, Observation, Region, Source
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Region
+        fields = ["code", "name_en", "name_zh", "level", "parent"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["slug", "title_en", "title_zh", "publisher", "url", "published_on"]
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Metric
+        fields = [
+            "slug",
+            "name_en",
+            "name_zh",
+            "definition_en",
+            "definition_zh",
+            "unit",
+            "display_scale",
+            "frequency",
+            "is_cumulative",
+            "is_share",
+            "direction",
+            "category",
+            "source",
+        ]
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    metric = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    period_label_en = serializers.SerializerMethodField()
+    period_label_zh = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "metric",
+            "region",
+            "period_type",
+            "period_start",
+            "period_end",
+            "period_label_en",
+            "period_label_zh",
+            "value",
+            "value_qualifier",
+            "yoy_change",
+            "is_derived",
+            "derivation",
+            "source",
+            "source_quote",
+            "note_en",
+            "note_zh",
+            "published_at",
+            "revised_at",
+        ]
+
+    def get_period_label_en(self, observation) -> str:
+        return observation.period.label("en")
+
+    def get_period_label_zh(self, observation) -> str:
+        return observation.period.label("zh-hans")

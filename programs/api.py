@@ -1,0 +1,94 @@
+"""The open-data API for programs and organisations (see metrics.api for the choices made)."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+
+from metrics.api import PublicPagination, PublicViewSet
+from metrics.filters import RegionFilter
+from metrics.models import Observation
+from programs.filters import ProgramFilter
+from programs.models import Activity, Organisation, Outcome, Partnership, Program
+from programs.serializers import OrganisationSerializer, ProgramSerializer
+
+
+class ProgramApiFilter(ProgramFilter):
+    """The list's filters; unknown codes and identifiers match nothing instead of erring."""
+
+    region = RegionFilter(
+        label=_("Region code; includes every region below it"),
+        in_region=lambda qs, region: qs.in_region(region),
+        unknown_matches_nothing=True,
+    )
+    partner = django_filters.CharFilter(
+        label=_("Partner organisation identifier"), method="by_partner"
+    )
+    sector = django_filters.CharFilter(label=_("Sector identifier"), method="by_sector")
+
+    def by_partner(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Partnership.objects.filter(program=OuterRef("pk"), organisation__slug=value))
+        )
+
+    def by_sector(self, queryset, name, value):
+        return queryset.filter(
+            Exists(
+                Program.sectors.through.objects.filter(program=OuterRef("pk"), sector__slug=value)
+            )
+        )
+
+
+class ProgramViewSet(PublicViewSet):
+    """Published programs with their partners, outcomes, activities and sources."""
+
+    serializer_class = ProgramSerializer
+    filterset_class = ProgramApiFilter
+    pagination_class = PublicPagination
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        published_results = Observation.objects.published().only("pk")
+        return (
+            Program.objects.published()
+            .select_related("parent", "lead_organisation")
+            .prefetch_related(
+                "regions",
+                "sectors",
+                Prefetch("partnerships", Partnership.objects.select_related("organisation")),
+                Prefetch("outcomes", Outcome.objects.select_related("metric", "region")),
+                Prefetch(
+                    "activities",
+                    Activity.objects.select_related("source").prefetch_related(
+                        "regions", Prefetch("results", published_results)
+                    ),
+                ),
+                "citations__source",
+            )
+            .order_by("slug")
+        )
+
+
+class OrganisationViewSet(PublicViewSet):
+    """Organisations that lead or partner a published program."""
+
+    serializer_class = OrganisationSerializer
+    pagination_class = PublicPagination
+    filterset_fields = ["kind"]
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        published = Program.objects.published()
+        return (
+            Organisation.objects.filter(
+                Q(Exists(published.filter(lead_organisation=OuterRef("pk"))))
+                | Q(
+                    Exists(
+                        Partnership.objects.filter(
+                            organisation=OuterRef("pk"), program__in=published
+                        )
+                    )
+                )
+            )
+            .select_related("parent", "region")
+            .order_by("slug")
+        )

@@ -1,0 +1,284 @@
+"""
+Everything published, in one zip: a CSV per table and a datapackage.json
+(Frictionless Data) with the licence, the sources and when it was made.
+
+The zip is written as it is sent, table by table, reading rows in chunks,
+so its size does not bound the memory it takes.
+"""
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from metrics.exports import CHUNK_SIZE, safe_cell
+from metrics.models import Metric, Observation, Region, Source
+from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
+
+ROWS_PER_FLUSH = 5000
+
+
+@dataclass
+class Table:
+    name: str
+    description: str
+    columns: list[tuple[str, str]]  # (column name, ORM path)
+    queryset: object
+
+    def rows(self) -> Iterator[tuple]:
+        paths = [path for _name, path in self.columns]
+        return self.queryset.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)
+
+
+def published_tables() -> list[Table]:
+    programs = Program.objects.published()
+    observations = Observation.objects.published()
+    organisations = Organisation.objects.filter(
+        Q(Exists(programs.filter(lead_organisation=OuterRef("pk"))))
+        | Q(Exists(Partnership.objects.filter(organisation=OuterRef("pk"), program__in=programs)))
+    )
+    return [
+        Table(
+            "regions",
+            "Administrative divisions with GB/T 2260 codes.",
+            [
+                ("code", "code"),
+                ("name_en", "name_en"),
+                ("name_zh", "name_zh"),
+                ("level", "level"),
+                ("parent_code", "parent__code"),
+            ],
+            Region.objects.order_by("path"),
+        ),
+        Table(
+            "metrics",
+            "Indicators with published figures; values are in base units (yuan, not billions).",
+            [
+                ("slug", "slug"),
+                ("name_en", "name_en"),
+                ("name_zh", "name_zh"),
+                ("definition_en", "definition_en"),
+                ("definition_zh", "definition_zh"),
+                ("unit", "unit"),
+                ("display_scale", "display_scale"),
+                ("frequency", "frequency"),
+                ("is_cumulative", "is_cumulative"),
+                ("is_share", "is_share"),
+                ("direction", "direction"),
+                ("category", "category"),
+            ],
+            Metric.objects.with_published_data().order_by("slug"),
+        ),
+        Table(
+            "observations",
+            "Published figures, each with the sentence of its source.",
+            [
+                ("id", "pk"),
+                ("metric", "metric__slug"),
+                ("region_code", "region__code"),
+                ("period_type", "period_type"),
+                ("period_start", "period_start"),
+                ("period_end", "period_end"),
+                ("value", "value"),
+                ("value_qualifier", "value_qualifier"),
+                ("yoy_change_percent", "yoy_change"),
+                ("is_derived", "is_derived"),
+                ("derivation", "derivation"),
+                ("source", "source__slug"),
+                ("source_quote", "source_quote"),
+                ("published_at", "published_at"),
+                ("revised_at", "revised_at"),
+            ],
+            observations.order_by("metric__slug", "region__code", "period_end", "pk"),
+        ),
+        Table(
+            "sources",
+            "Publications cited by published figures and programs.",
+            [
+                ("slug", "slug"),
+                ("title_en", "title_en"),
+                ("title_zh", "title_zh"),
+                ("publisher", "publisher"),
+                ("url", "url"),
+                ("published_on", "published_on"),
+            ],
+            Source.objects.cited_publicly().order_by("slug"),
+        ),
+        Table(
+            "organisations",
+            "Organisations that lead or partner published programs.",
+            [
+                ("slug", "slug"),
+                ("name_en", "name_en"),
+                ("name_zh", "name_zh"),
+                ("kind", "kind"),
+                ("parent", "parent__slug"),
+                ("region_code", "region__code"),
+                ("website", "website"),
+            ],
+            organisations.order_by("slug"),
+        ),
+        Table(
+            "programs",
+            "Published programs.",
+            [
+                ("slug", "slug"),
+                ("title_en", "title_en"),
+                ("title_zh", "title_zh"),
+                ("kind", "kind"),
+                ("status", "status"),
+                ("summary_en", "summary_en"),
+                ("summary_zh", "summary_zh"),
+                ("lead_organisation", "lead_organisation__slug"),
+                ("responsible_official_en", "responsible_official_en"),
+                ("official_title_en", "official_title_en"),
+                ("start_date", "start_date"),
+                ("end_date", "end_date"),
+                ("budget_yuan", "budget_yuan"),
+                ("published_at", "published_at"),
+            ],
+            programs.order_by("slug"),
+        ),
+        Table(
+            "program_regions",
+            "Regions each published program runs in.",
+            [("program", "program__slug"), ("region_code", "region__code")],
+            Program.regions.through.objects.filter(program__in=programs).order_by(
+                "program__slug", "region__code"
+            ),
+        ),
+        Table(
+            "partnerships",
+            "Partners of published programs and their roles.",
+            [
+                ("program", "program__slug"),
+                ("organisation", "organisation__slug"),
+                ("role", "role"),
+                ("role_detail_en", "role_detail_en"),
+            ],
+            Partnership.objects.filter(program__in=programs).order_by("program__slug", "pk"),
+        ),
+        Table(
+            "outcomes",
+            "What published programs aim to move, from baseline to target.",
+            [
+                ("program", "program__slug"),
+                ("metric", "metric__slug"),
+                ("region_code", "region__code"),
+                ("effect", "effect"),
+                ("baseline_value", "baseline_value"),
+                ("baseline_period_start", "baseline_period_start"),
+                ("baseline_period_end", "baseline_period_end"),
+                ("target_value", "target_value"),
+                ("target_date", "target_date"),
+            ],
+            Outcome.objects.filter(program__in=programs).order_by("program__slug", "pk"),
+        ),
+        Table(
+            "activities",
+            "What published programs did.",
+            [
+                ("program", "program__slug"),
+                ("kind", "kind"),
+                ("title_en", "title_en"),
+                ("title_zh", "title_zh"),
+                ("start_date", "start_date"),
+                ("end_date", "end_date"),
+                ("event_count", "event_count"),
+                ("participants_en", "participants_en"),
+                ("source", "source__slug"),
+                ("source_quote", "source_quote"),
+            ],
+            Activity.objects.filter(program__in=programs).order_by("program__slug", "start_date"),
+        ),
+        Table(
+            "program_sources",
+            "Sources published programs cite, with the sentence they rest on.",
+            [("program", "program__slug"), ("source", "source__slug"), ("quote", "quote")],
+            ProgramSource.objects.filter(program__in=programs).order_by("program__slug", "pk"),
+        ),
+    ]
+
+
+def datapackage(tables: list[Table]) -> dict:
+    return {
+        "name": "commerce-programs-open-data",
+        "title": "Commerce programs and outcome figures (published records)",
+        "created": timezone.now().isoformat(timespec="seconds"),
+        "licenses": [{"name": settings.OPEN_DATA_LICENCE}],
+        "description": (
+            "Published programs of the Shanxi Department of Commerce and the published figures "
+            "that follow them. Quoted sentences remain the work of their publishers, listed "
+            "under sources."
+        ),
+        "sources": [
+            {
+                "title": source.title_en,
+                "publisher": source.publisher,
+                "path": source.url,
+                "published_on": source.published_on.isoformat(),
+            }
+            for source in Source.objects.cited_publicly().order_by("slug")
+        ],
+        "resources": [
+            {
+                "name": table.name,
+                "path": f"{table.name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "description": table.description,
+                "schema": {"fields": [{"name": name} for name, _path in table.columns]},
+            }
+            for table in tables
+        ],
+    }
+
+
+class _Sink:
+    """A write-only file that keeps what is written until it is taken away."""
+
+    def __init__(self):
+        self.buffer = io.BytesIO()
+
+    def write(self, data):
+        return self.buffer.write(data)
+
+    def flush(self):
+        pass
+
+    def take(self) -> bytes:
+        data = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return data
+
+
+def zip_chunks() -> Iterator[bytes]:
+    """The bytes of the open-data zip, as they are produced."""
+    tables = published_tables()
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("datapackage.json", "w") as entry:
+            entry.write(json.dumps(datapackage(tables), ensure_ascii=False, indent=2).encode())
+        yield sink.take()
+        for table in tables:
+            with archive.open(f"{table.name}.csv", "w", force_zip64=True) as entry:
+                text = io.TextIOWrapper(entry, encoding="utf-8-sig", newline="")
+                writer = csv.writer(text)
+                writer.writerow([name for name, _path in table.columns])
+                for count, row in enumerate(table.rows(), start=1):
+                    writer.writerow([safe_cell(cell) for cell in row])
+                    if count % ROWS_PER_FLUSH == 0:
+                        text.flush()
+                        yield sink.take()
+                text.flush()
+                text.detach()
+            yield sink.take()
+    yield sink.take()

@@ -11,7 +11,7 @@ PORT ?= 8000
 # Tests run with DEBUG off, like production; the key only signs test sessions.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret
 
-.PHONY: run test lint format venv demo serve translations messages clean
+.PHONY: run test lint format venv demo serve translations messages clean audit faults bench
 
 $(VENV)/.created:
 	@python=$$(scripts/find-python) || exit 1; \
@@ -59,6 +59,19 @@ format: $(VENV)/.dev
 test: $(VENV)/.dev translations lint
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Known vulnerabilities in the pinned runtime packages (needs the package index).
+audit: $(VENV)/.dev
+	$(PY) scripts/audit_dependencies.py
+
+# Load with database faults on a throwaway PostgreSQL database (restarts the
+# local PostgreSQL server: run it when nothing else uses it). About 2 minutes.
+faults: $(VENV)/.dev translations
+	$(PY) scripts/load_faults.py
+
+# The side-by-side speed benchmark on PostgreSQL (see bench/README.md).
+bench: $(VENV)/.dev translations
+	$(PY) bench/run.py
 
 # Re-extract the catalogues after changing translatable strings (needs GNU gettext).
 messages: $(VENV)/.runtime

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from config import views
 from metrics.api import MetricViewSet, ObservationViewSet, RegionViewSet, SourceViewSet
 from programs.api import OrganisationViewSet, ProgramViewSet
 
@@ -17,7 +18,13 @@ api.register("programs", ProgramViewSet, basename="program")
 api.register("organisations", OrganisationViewSet, basename="organisation")
 api.register("sources", SourceViewSet, basename="source")
 
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error
+
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,77 @@
+"""Site-wide answers: the health check and the error pages."""
+
+import logging
+import sys
+import time
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger("config.database")
+
+RETRY_AFTER_SECONDS = 5
+# Reading the migration files takes a while; load balancers ask every few seconds.
+MIGRATIONS_CHECKED_FOR = 60
+_migrations_checked_at = 0.0
+
+
+@never_cache
+def healthz(request):
+    """
+    For load balancers: 200 when the database answers and every migration
+    is applied, 503 otherwise, with the reason.
+    """
+    global _migrations_checked_at
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        if time.monotonic() - _migrations_checked_at > MIGRATIONS_CHECKED_FOR:
+            executor = MigrationExecutor(connection)
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                return JsonResponse({"status": "migrations pending"}, status=503)
+            _migrations_checked_at = time.monotonic()
+    except DatabaseError as error:
+        logger.warning("Health check: database unavailable: %s", error)
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def _page(template, status):
+    return HttpResponse(
+        render_to_string(template), status=status, content_type="text/html; charset=utf-8"
+    )
+
+
+def bad_request(request, exception=None):
+    return _page("400.html", 400)
+
+
+def permission_denied(request, exception=None):
+    return _page("403.html", 403)
+
+
+def page_not_found(request, exception=None):
+    return _page("404.html", 404)
+
+
+def server_error(request):
+    """
+    500, or 503 when the database is down or restarting: the client may
+    retry, and the broken connections are dropped so the next request
+    opens fresh ones. The app recovers by itself when the database is back.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        for connection in connections.all(initialized_only=True):
+            try:
+                connection.close()
+            except DatabaseError:
+                pass
+        response = _page("503.html", 503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return _page("500.html", 500)

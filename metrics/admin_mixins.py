@@ -4,9 +4,12 @@ locking and the review workflow. The apps' admin modules declare their
 screens on top of these.
 """
 
+import dataclasses
+import functools
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib.admin import ActionLocation, helpers
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -27,7 +30,7 @@ from metrics.models import (
     Region,
     ReviewStep,
 )
-from metrics.services import PublicationError, records_move_to
+from metrics.services import PublicationError, records_move_to, stale_records
 
 STALE_MESSAGE = _(
     "Someone else saved this record after you opened it. Your changes were not saved; "
@@ -154,6 +157,25 @@ def _current_lock_versions(revision) -> dict:
             if current is not None:
                 locks[(model, version.object_id)] = current
     return locks
+
+
+def _refusing_stale(action):
+    """An admin action that does nothing when a selected record changed since it was loaded."""
+
+    @functools.wraps(action)
+    def checked(modeladmin, request, queryset):
+        stale = stale_records(queryset, getattr(request, "seen_versions", None))
+        if not stale:
+            return action(modeladmin, request, queryset)
+        message = _t("Someone else changed it since you loaded the page; reload and try again.")
+        for record in stale:
+            modeladmin.message_user(request, f"{record}: {message}", messages.ERROR)
+        modeladmin.message_user(
+            request, _t("Nothing was changed; correct the records above first."), messages.ERROR
+        )
+        return None
+
+    return checked
 
 
 # --- The base of every screen ------------------------------------------------------------
@@ -324,6 +346,14 @@ class AuditedAdmin(ScopedChoicesMixin, VersionAdmin):
         )
         return checkbox.render(helpers.ACTION_CHECKBOX_NAME, f"{obj.pk}:{obj.lock_version}")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_lock_versioned and self.delete_selected_confirmation_template is None:
+            # The confirmation page passes the versions seen on to the deletion.
+            self.delete_selected_confirmation_template = (
+                "admin/delete_selected_confirmation_locked.html"
+            )
+
     def changelist_view(self, request, extra_context=None):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         if request.method == "POST" and any(":" in value for value in selected):
@@ -337,6 +367,17 @@ class AuditedAdmin(ScopedChoicesMixin, VersionAdmin):
             request.POST = post
             request.seen_versions = seen
         return super().changelist_view(request, extra_context)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if self.is_lock_versioned and "delete_selected" in actions:
+            # Django's delete action knows nothing of versions: refuse it too
+            # when a selected record was changed since the user loaded it.
+            action = actions["delete_selected"]
+            actions["delete_selected"] = dataclasses.replace(
+                action, func=_refusing_stale(action.func)
+            )
+        return actions
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -1,0 +1,178 @@
+"""
+Signing in to the staff site: five failed attempts for one account from one
+address lock that pair out for 15 minutes with a 429 and a clear page, and
+the lockout is logged; passwords are at least 12 characters; a session ends
+after 30 minutes without a request.
+"""
+
+import logging
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import StaffFactory, SuperuserFactory
+from tests.staff.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("admin:login")
+INDEX = reverse("admin:index")
+
+
+def sign_in(client, username, password, address="10.0.0.1"):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password, "next": INDEX},
+        REMOTE_ADDR=address,
+    )
+
+
+def fail(client, username, times, address="10.0.0.1"):
+    return [
+        sign_in(client, username, "wrong-password-123", address).status_code for _ in range(times)
+    ]
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory(username="li.wei")
+
+
+@pytest.fixture
+def axes_log(caplog):
+    """The 'axes' logger does not propagate to the root, so listen to it directly."""
+    logger = logging.getLogger("axes")
+    logger.addHandler(caplog.handler)
+    caplog.handler.setLevel(logging.WARNING)
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)
+
+
+class TestLockout:
+    def test_a_good_password_signs_in(self, client, staff):
+        response = sign_in(client, "li.wei", PASSWORD)
+        assert response.status_code == 302
+        assert response["Location"] == INDEX
+
+    def test_five_failures_lock_the_account_on_that_address(self, client, staff):
+        assert fail(client, "li.wei", 4) == [200] * 4
+        fifth = sign_in(client, "li.wei", "wrong-password-123")
+        assert fifth.status_code == 429
+        response = sign_in(client, "li.wei", PASSWORD)
+        assert response.status_code == 429
+        html = response.content.decode()
+        assert "Too many failed sign-ins" in html
+        assert "This account has been locked on this computer after 5 failed sign-ins." in html
+        assert "Try again in 15 minutes." in html
+        assert "_auth_user_id" not in client.session
+
+    def test_four_failures_do_not(self, client, staff):
+        fail(client, "li.wei", 4)
+        assert sign_in(client, "li.wei", PASSWORD).status_code == 302
+
+    def test_another_account_is_not_locked(self, client, staff):
+        StaffFactory(username="zhang.min")
+        fail(client, "li.wei", 5)
+        assert sign_in(client, "zhang.min", PASSWORD).status_code == 302
+
+    def test_the_same_account_from_another_address_is_not_locked(self, client, staff):
+        fail(client, "li.wei", 5, address="10.0.0.1")
+        assert sign_in(Client(), "li.wei", PASSWORD, address="10.0.0.2").status_code == 302
+
+    def test_the_lockout_ends_after_15_minutes(self, client, staff):
+        fail(client, "li.wei", 5)
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14))
+        assert sign_in(client, "li.wei", PASSWORD).status_code == 429
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+        assert sign_in(client, "li.wei", PASSWORD).status_code == 302
+
+    def test_the_lockout_is_logged(self, client, staff, axes_log):
+        fail(client, "li.wei", 5)
+        lockouts = [
+            record
+            for record in axes_log.records
+            if record.name.startswith("axes") and "Locking out" in record.getMessage()
+        ]
+        assert len(lockouts) == 1, [record.getMessage() for record in axes_log.records]
+        assert lockouts[0].levelno == logging.WARNING
+        # django-axes masks the username and address in its messages; the
+        # attempt itself, with both, is in the database for the administrator.
+        assert "/admin/login/" in lockouts[0].getMessage()
+        attempt = AccessAttempt.objects.get()
+        assert (attempt.username, attempt.ip_address) == ("li.wei", "10.0.0.1")
+        assert attempt.failures_since_start == 5
+
+    def test_a_locked_out_user_gets_no_session(self, client, staff):
+        fail(client, "li.wei", 5)
+        sign_in(client, "li.wei", PASSWORD)
+        assert client.get(INDEX).status_code == 302
+
+
+class TestPasswords:
+    @pytest.mark.parametrize("password", ["Tr0ub4dor&3", "short-pw!"])
+    def test_fewer_than_12_characters_are_refused(self, password):
+        with pytest.raises(ValidationError) as error:
+            password_validation.validate_password(password)
+        assert (
+            "This password is too short. It must contain at least 12 characters."
+            in error.value.messages
+        )
+
+    def test_12_characters_are_enough(self):
+        password_validation.validate_password("plum-kettle-92")
+
+    def test_the_admin_refuses_a_short_password_for_a_new_account(self, admin_client):
+        response = admin_client.post(
+            reverse("admin:auth_user_add"),
+            {
+                "username": "new.editor",
+                "usable_password": "true",
+                "password1": "Tr0ub4dor&3",
+                "password2": "Tr0ub4dor&3",
+            },
+        )
+        assert response.status_code == 200
+        assert not get_user_model().objects.filter(username="new.editor").exists()
+        assert "at least 12 characters" in response.content.decode()
+
+
+class TestSessions:
+    def test_settings(self):
+        assert settings.SESSION_COOKIE_AGE == 30 * 60
+        assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+    def session(self, client) -> Session:
+        return Session.objects.get(session_key=client.session.session_key)
+
+    def test_each_request_keeps_the_session_30_minutes_longer(self, client):
+        SuperuserFactory(username="admin.one")
+        assert sign_in(client, "admin.one", PASSWORD).status_code == 302
+        # 25 minutes later: five minutes left.
+        Session.objects.filter(session_key=client.session.session_key).update(
+            expire_date=timezone.now() + timedelta(minutes=5)
+        )
+        assert client.get(INDEX).status_code == 200
+        left = self.session(client).expire_date - timezone.now()
+        assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+
+    def test_an_idle_session_ends(self, client):
+        SuperuserFactory(username="admin.one")
+        sign_in(client, "admin.one", PASSWORD)
+        assert client.get(INDEX).status_code == 200
+        # 31 minutes without a request.
+        Session.objects.filter(session_key=client.session.session_key).update(
+            expire_date=timezone.now() - timedelta(minutes=1)
+        )
+        response = client.get(INDEX)
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)

@@ -1,0 +1,179 @@
+"""
+The data-quality page (/admin/quality/): what staff must look at, each
+entry linked to its record, within the user's own regions.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics.models import Observation, PublicationState
+from metrics.periods import Period, month_end
+from tests.factories import MetricFactory, ObservationFactory
+from tests.staff.conftest import draft_observation, draft_program
+from tests.test_admin import url
+
+pytestmark = pytest.mark.django_db
+
+QUALITY = "/admin/quality/"
+
+
+def change_link(observation) -> str:
+    return f'href="{url(Observation, "change", observation.pk)}"'
+
+
+@pytest.fixture
+def mismatch(demo):
+    """Xiangfen's Jan-Jun 2020 sales are 'up 23.7 %' on a year that was 900 million: 36.7 %."""
+    draft_observation(
+        demo, demo.county, period=Period.year_to_date(2019, 6), value=Decimal("900000000")
+    )
+    return draft_observation(
+        demo,
+        demo.county,
+        period=Period.year_to_date(2020, 6),
+        value=Decimal("1230000000"),
+        yoy_change=Decimal("23.7"),
+    )
+
+
+@pytest.fixture
+def outlier(demo):
+    """Six Jan-Jun figures of one county's series, the last ten times the others."""
+    metric = MetricFactory(slug="county-parcels", name_en="Parcels delivered")
+    values = ["100", "102", "98", "101", "99", "1000"]
+    figures = [
+        ObservationFactory(
+            metric=metric,
+            region=demo.county,
+            period=Period.year_to_date(2015 + n, 6),
+            value=Decimal(value),
+            yoy_change=None,
+        )
+        for n, value in enumerate(values)
+    ]
+    return figures[-1]
+
+
+@pytest.fixture
+def waiting(demo, linfen_program):
+    observation = draft_observation(
+        demo, demo.county, period=Period.year_to_date(2021, 3), publication_state="in_review"
+    )
+    linfen_program.publication_state = PublicationState.IN_REVIEW
+    linfen_program.save()
+    return observation, linfen_program
+
+
+def test_the_page_is_linked_from_the_admin_index(linfen_client):
+    assert f'href="{QUALITY}"' in linfen_client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_seeds_rule_violation(reviewer_client, demo):
+    response = reviewer_client.get(QUALITY)
+    assert response.status_code == 200
+    [violation] = response.context["violations"]
+    assert violation.rule.slug == "rural-share-matches-sales"
+    html = response.content.decode()
+    assert violation.rule.name_en in html
+    share = Observation.objects.get(
+        metric__slug="rural-share-of-online-retail-sales", period_end=date(2020, 6, 30)
+    )
+    assert share in violation.observations
+    for observation in violation.observations:
+        assert change_link(observation) in html
+
+
+def test_a_reported_change_that_disagrees_with_the_levels(linfen_client, mismatch):
+    response = linfen_client.get(QUALITY)
+    [shown] = response.context["mismatches"]
+    assert shown == mismatch
+    assert shown.computed_change == Decimal("36.7")
+    html = response.content.decode()
+    assert change_link(mismatch) in html
+    assert shown.formatted_computed_change in html
+
+
+def test_an_outlier(linfen_client, outlier):
+    response = linfen_client.get(QUALITY)
+    [item] = response.context["outliers"]
+    assert item.observation == outlier
+    assert item.median == Decimal("100.5")
+    assert change_link(outlier) in response.content.decode()
+
+
+def test_an_overdue_metric_and_a_current_one(linfen_client, demo):
+    today = timezone.localdate()
+    stale_metric = MetricFactory(name_en="Express parcels", frequency="monthly")
+    ObservationFactory(
+        metric=stale_metric, region=demo.county, period=Period.month(2019, 1), yoy_change=None
+    )
+    current_metric = MetricFactory(name_en="Village shops", frequency="monthly")
+    last_month = date(today.year, today.month, 1) - timedelta(days=1)
+    ObservationFactory(
+        metric=current_metric,
+        region=demo.county,
+        period_type="month",
+        period_start=last_month.replace(day=1),
+        period_end=month_end(last_month.year, last_month.month),
+        yoy_change=None,
+    )
+    response = linfen_client.get(QUALITY)
+    overdue = {item.metric for item in response.context["overdue"]}
+    assert stale_metric in overdue
+    assert current_metric not in overdue
+    [item] = [item for item in response.context["overdue"] if item.metric == stale_metric]
+    assert item.latest_end == date(2019, 1, 31)
+    assert f'href="{url(type(stale_metric), "change", stale_metric.pk)}"' in (
+        response.content.decode()
+    )
+
+
+def test_records_waiting_for_review(reviewer_client, waiting):
+    observation, program = waiting
+    response = reviewer_client.get(QUALITY)
+    assert response.context["observations_in_review"] == [observation]
+    assert response.context["programs_in_review"] == [program]
+    html = response.content.decode()
+    assert f'href="{url(Observation, "review", observation.pk)}"' in html
+    assert f'href="{url(type(program), "review", program.pk)}"' in html
+    assert reviewer_client.get(url(Observation, "review", observation.pk)).status_code == 200
+
+
+def test_a_taiyuan_editor_sees_none_of_linfens_entries(
+    taiyuan_client, demo, mismatch, outlier, waiting
+):
+    taiyuan_waiting = draft_observation(demo, demo.taiyuan, publication_state="in_review")
+    taiyuan_program = draft_program(demo.taiyuan, publication_state="in_review")
+    response = taiyuan_client.get(QUALITY)
+    assert response.status_code == 200
+    context = response.context
+    assert context["violations"] == []
+    assert context["mismatches"] == []
+    assert context["outliers"] == []
+    assert context["observations_in_review"] == [taiyuan_waiting]
+    assert context["programs_in_review"] == [taiyuan_program]
+    assert all(item.metric != outlier.metric for item in context["overdue"])
+    html = response.content.decode()
+    for record in (mismatch, outlier, waiting[0]):
+        assert f"/admin/metrics/observation/{record.pk}/" not in html
+    assert f"/admin/programs/program/{waiting[1].pk}/" not in html
+
+
+def test_the_linfen_editor_sees_their_entries_but_not_the_provinces(
+    linfen_client, mismatch, outlier, waiting
+):
+    context = linfen_client.get(QUALITY).context
+    assert context["violations"] == []  # the seed's violation is Shanxi's
+    assert [item.observation for item in context["outliers"]] == [outlier]
+    assert context["mismatches"] == [mismatch]
+    assert context["waiting_count"] == 2
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client):
+    response = client.get(QUALITY)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

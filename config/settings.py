@@ -211,6 +211,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", default=0)
+# The lockout log names the account and the address: an auditor must see who
+# was locked out. Passwords are never logged.
+AXES_SENSITIVE_PARAMETERS = []
 
 # django-import-export: nothing is written unless every row is valid.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -3,6 +3,8 @@
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -15,7 +17,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from metrics.access import RegionScope
-from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin
+from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin, StrictLookupsMixin
 from metrics.importing import ObservationResource
 from metrics.models import (
     Metric,
@@ -286,7 +288,7 @@ class RegionAssignmentAdmin(AuditedAdmin):
 
 
 @admin.register(ReviewStep)
-class ReviewStepAdmin(admin.ModelAdmin):
+class ReviewStepAdmin(StrictLookupsMixin, admin.ModelAdmin):
     """The review trail, read-only: steps are written by the review workflow alone."""
 
     list_display = ["at", "record_link", "from_state", "to_state", "user", "note", "is_correction"]
@@ -322,3 +324,20 @@ class ReviewStepAdmin(admin.ModelAdmin):
     @admin.display(description=_("record"))
     def record_link(self, obj):
         return f"{obj.content_type.name} #{obj.object_id}"
+
+
+class RegionAssignmentInline(admin.TabularInline):
+    model = RegionAssignment
+    extra = 0
+    autocomplete_fields = ["region"]
+    verbose_name_plural = _("regions this account works on (and everything below them)")
+
+
+class StaffAccountAdmin(StrictLookupsMixin, UserAdmin):
+    """Django's user screen with the account's regions; no filtering on password hashes."""
+
+    inlines = [*UserAdmin.inlines, RegionAssignmentInline]
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffAccountAdmin)

@@ -10,8 +10,10 @@ import functools
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,6 +32,7 @@ from metrics.models import (
     Region,
     ReviewStep,
 )
+from metrics.pagination import CappedPaginator
 from metrics.services import PublicationError, records_move_to, stale_records
 
 STALE_MESSAGE = _(
@@ -206,7 +209,29 @@ class ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class AuditedAdmin(ScopedChoicesMixin, VersionAdmin):
+class StrictLookupsMixin:
+    """
+    A changelist asked for a filter it does not offer answers 400 Bad
+    Request, instead of Django's redirect to "?e=1": such URLs are probes
+    (`?lead_organisation__name__startswith=`), not mistakes to recover from.
+    Password hashes are never a filter, even on the user list.
+    """
+
+    paginator = CappedPaginator
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters as error:
+            raise BadRequest(_t("This list has no such filter.")) from error
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if "password" in lookup.split(LOOKUP_SEP):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
     """
     Every save, inlines included, is a django-reversion revision with its
     author: the history page shows field-level differences and can revert

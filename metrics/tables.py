@@ -5,6 +5,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import Metric, Observation
+from metrics.pagination import CappedPaginator
+
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 100
 
 
 class PublicTable(tables.Table):
@@ -21,6 +25,11 @@ class PublicTable(tables.Table):
             attrs = dict(bound_column.column.attrs)
             attrs["td"] = {**attrs.get("td", {}), "data-label": str(bound_column.header)}
             bound_column.column.attrs = attrs
+
+    def paginate(self, paginator_class=CappedPaginator, per_page=None, page=1, *args, **kwargs):
+        # `?per_page=` comes from the URL: keep it to sane page sizes.
+        per_page = min(max(per_page or DEFAULT_PER_PAGE, 1), MAX_PER_PAGE)
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
     def order_by_translated(self, queryset, is_descending, descriptor):
         field = descriptor.order_field()

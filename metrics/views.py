@@ -15,16 +15,15 @@ from metrics.models import (
     violation_messages,
     violations_by_observation,
 )
-from metrics.tables import MetricTable, ObservationTable
-
-PER_PAGE = 25
+from metrics.pagination import CappedPaginator
+from metrics.tables import DEFAULT_PER_PAGE, MetricTable, ObservationTable
 
 
 class MetricListView(SingleTableMixin, FilterView):
     table_class = MetricTable
     filterset_class = MetricFilter
     template_name = "metrics/metric_list.html"
-    paginate_by = PER_PAGE
+    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator}
 
     def get_queryset(self):
         return Metric.objects.for_public_list()
@@ -36,7 +35,7 @@ class MetricDetailView(SingleTableMixin, FilterView):
     table_class = ObservationTable
     filterset_class = ObservationFilter
     template_name = "metrics/metric_detail.html"
-    paginate_by = PER_PAGE
+    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator}
 
     def dispatch(self, request, *args, **kwargs):
         self.metric = get_object_or_404(

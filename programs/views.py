@@ -12,13 +12,14 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from metrics.charts import Marker, observation_chart
 from metrics.exports import TableExportMixin
 from metrics.models import Metric, Observation, Region, Source
+from metrics.pagination import CappedPaginator
 from metrics.quality import open_warning_count
+from metrics.tables import DEFAULT_PER_PAGE
 from programs.bulk import published_tables, zip_chunks
 from programs.filters import ProgramFilter
 from programs.models import Program
 from programs.tables import ProgramTable
 
-PER_PAGE = 25
 HOME_PROGRAMS = 8
 
 
@@ -75,7 +76,7 @@ class ProgramListView(SingleTableMixin, FilterView):
     table_class = ProgramTable
     filterset_class = ProgramFilter
     template_name = "programs/program_list.html"
-    paginate_by = PER_PAGE
+    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator}
 
     def get_queryset(self):
         return Program.objects.published().for_list()
@@ -137,7 +138,6 @@ class RegionDetailView(SingleTableMixin, DetailView):
     template_name = "metrics/region_detail.html"
     context_object_name = "region"
     table_class = ProgramTable
-    paginate_by = PER_PAGE
 
     def get_object(self, queryset=None):
         return get_object_or_404(Region.objects.select_related("parent"), code=self.kwargs["code"])
@@ -148,7 +148,10 @@ class RegionDetailView(SingleTableMixin, DetailView):
     def get_table(self, **kwargs):
         table = self.table_class(self.get_table_data(), **kwargs)
         table.caption = _("Programs in %(region)s and below") % {"region": self.object.name}
-        RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
+        RequestConfig(
+            self.request,
+            paginate={"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator},
+        ).configure(table)
         return table
 
     def get_context_data(self, **kwargs):

@@ -42,7 +42,6 @@ class Publishable(models.Model):
         max_length=16,
         choices=PublicationState,
         default=PublicationState.DRAFT,
-        db_index=True,
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
 

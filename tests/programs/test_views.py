@@ -242,3 +242,22 @@ def test_every_seed_figure_is_two_clicks_from_home(client, shanxi):
         "more than 30 million yuan",
     ]:
         assert figure in reachable, figure
+
+
+def test_long_lists_say_more_than_instead_of_counting_everything(client, shanxi, monkeypatch):
+    from metrics.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 5)
+    html = client.get("/programs/").content.decode()
+    assert "Showing 1–5 of more than 5" in html
+    monkeypatch.setattr(CappedPaginator, "cap", 10_000)
+    assert "Showing 1–9 of 9" in client.get("/programs/").content.decode()
+
+
+def test_page_size_from_the_url_is_kept_within_bounds(client, shanxi):
+    add_programs(120, regions=[Region.objects.get(code="141000")])
+    rows = read_csv(client.get("/programs/export.csv"))
+    assert len(rows) - 1 == 129  # the export is never paged
+    page = client.get("/programs/?per_page=1000000").content.decode()
+    assert page.count('<td data-label="Program">') == 100
+    assert client.get("/programs/?per_page=-3&page=-1").status_code == 200

@@ -58,7 +58,7 @@ format: $(VENV)/.dev
 
 test: $(VENV)/.dev translations lint
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
-	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 # Known vulnerabilities in the pinned runtime packages (needs the package index).
 audit: $(VENV)/.dev

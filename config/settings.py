@@ -239,6 +239,9 @@ LOGGING = {
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# A constant-answer view for the benchmark's floor (bench/run.py); off by default.
+BENCH_ENDPOINTS = env_bool("DJANGO_BENCH_ENDPOINTS", default=False)
+
 # The province whose headline figures the home page shows.
 HOME_REGION_CODE = env_str("HOME_REGION_CODE", default="140000")
 

@@ -1,5 +1,6 @@
 """URL configuration: public pages and the admin in English and Chinese, the open-data API."""
 
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -30,6 +31,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(api.urls)),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/floor", views.bench_floor))
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

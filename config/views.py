@@ -75,3 +75,8 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return _page("500.html", 500)
+
+
+def bench_floor(request):
+    """The benchmark's floor: the whole stack, no work (only with DJANGO_BENCH_ENDPOINTS=1)."""
+    return HttpResponse("ok", content_type="text/plain")

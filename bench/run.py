@@ -1,0 +1,428 @@
+"""
+The side-by-side benchmark: one command, both sizes, one run.
+
+For each size (1k programs / 10k observations, then 100k / 1M) on
+PostgreSQL it builds a fresh database (demo + synthetic data), serves it
+with gunicorn, and drives every public page and admin changelist with wrk
+(another process) for a fixed time, next to a floor: a view answering a
+constant string through the same stack. It also times the bulk import of
+the large size's observations against loaddata of the same rows, and the
+peak memory of the CSV export at both sizes. Results: bench/RESULTS.md.
+
+    make bench                # about 25 minutes
+    .venv/bin/python bench/run.py --seconds 5 --small-only   # a quick look
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SIZES = {"small": (1_000, 10_000), "large": (100_000, 1_000_000)}
+# Pages, by kind; every target is a ratio measured in this one run.
+PUBLIC_LISTS = {
+    "programs, page 1": "/programs/",
+    "programs, sorted by title": "/programs/?sort=-title",
+    "programs, searched": "/programs/?q=program+0001",
+    "programs, deep page": "/programs/?page=390",
+    "metrics": "/metrics/",
+    "metric figures, page 1": "/metrics/synthetic-metric-07/",
+    "metric figures, deep page": "/metrics/synthetic-metric-07/?page=390",
+    "API observations": "/api/observations/?metric=synthetic-metric-07",
+    "API programs": "/api/programs/",
+}
+PUBLIC_DETAILS = {
+    "home": "/",
+    "program": "/programs/internet-platform-cooperation/",
+    "synthetic program": "/programs/synthetic-program-000500/",
+    "region (Linfen)": "/regions/141000/",
+    "region (Shanxi)": "/regions/140000/",
+}
+ADMIN_LISTS = {
+    "admin observations": "/admin/metrics/observation/",
+    "admin observations, searched": "/admin/metrics/observation/?q=Linfen",
+    "admin programs": "/admin/programs/program/",
+    "admin programs, searched": "/admin/programs/program/?q=000123",
+}
+
+
+def run(command, env, **kwargs):
+    return subprocess.run(command, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def manage(env, *args, **kwargs):
+    return run([PYTHON, "manage.py", *args], env, **kwargs)
+
+
+def psql(sql, database="postgres"):
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-qAt", "-c", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def peak_rss_of(command, env) -> tuple[float, float]:
+    """Seconds and peak resident memory (MiB) of a child process."""
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *command],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    del before
+    peak_kib = int(result.stderr.strip().splitlines()[-1])
+    return seconds, peak_kib / 1024
+
+
+def wrk(url, seconds, cookie=""):
+    env = {**os.environ, "BENCH_COOKIE": cookie}
+    output = subprocess.run(
+        ["wrk", "-t", "1", "-c", "4", "-d", f"{seconds}s", "--timeout", "30s",
+         "-s", str(ROOT / "bench" / "latency.lua"), url],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])
+
+
+class Site:
+    """A fresh database of one size, served by gunicorn."""
+
+    def __init__(self, name, programs, observations):
+        self.name = name
+        self.database = f"policy_bench_{name}"
+        self.programs, self.observations = programs, observations
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",
+            "DATABASE_CONN_MAX_AGE": "600",
+            "DJANGO_SECRET_KEY": "bench-only-" + "b" * 50,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_BENCH_ENDPOINTS": "1",
+            "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+            "API_ANON_RATE": "100000000/minute",
+            "DJANGO_LOG_LEVEL": "WARNING",
+        }
+        self.server = None
+
+    def build(self):
+        psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        psql(f'CREATE DATABASE "{self.database}"')
+        manage(self.env, "migrate", "-v", "0")
+        manage(self.env, "loaddata", "shanxi_2020", "-v", "0")
+        started = time.perf_counter()
+        output = manage(
+            self.env,
+            "generate_synthetic",
+            "--programs", str(self.programs),
+            "--observations", str(self.observations),
+            "--seed", "2020",
+            capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        self.generation = (time.perf_counter() - started, output.strip().splitlines())
+        psql("ANALYZE", self.database)
+        manage(self.env, "collectstatic", "--no-input", "-v", "0")
+        self.cookie = manage(
+            self.env, "shell", "-c", SESSION_SCRIPT, capture_output=True, text=True
+        ).stdout.strip()
+
+    def serve(self):
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.server = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}",
+             "-w", "2", "--log-level", "warning"],
+            cwd=ROOT, env=self.env,
+        )  # fmt: skip
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("gunicorn did not start")
+
+    def warm(self, paths, cookie=""):
+        for path in paths:
+            request = urllib.request.Request(self.base + path, headers={"Cookie": cookie})
+            with urllib.request.urlopen(request, timeout=120) as response:
+                response.read()
+
+    def stop(self):
+        if self.server is not None:
+            self.server.terminate()
+            self.server.wait(timeout=30)
+            self.server = None
+
+
+EXPORT_SCRIPT = """
+import csv, sys
+from metrics.importing import COLUMNS, export_period
+from metrics.models import Observation
+writer = csv.writer(open(sys.argv[1], "w", newline=""))
+writer.writerow(COLUMNS)
+rows = Observation.objects.filter(source__slug="synthetic-data-generator")
+for o in rows.select_related("metric", "region", "source").iterator(chunk_size=5000):
+    writer.writerow([
+        o.region.code, o.metric.slug, export_period(o.period), f"{o.value:f}", "yuan",
+        f"{o.yoy_change:f}", o.value_qualifier, o.source.slug, o.source_quote,
+    ])
+"""
+
+SESSION_SCRIPT = """
+from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+user, _ = get_user_model().objects.get_or_create(username="bench-admin")
+user.is_staff = user.is_superuser = True
+user.set_unusable_password()
+user.save()
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(f"sessionid={session.session_key}")
+"""
+
+
+def measure(site, seconds):
+    results = {"floor": wrk(site.base + "/bench/floor", seconds)}
+    for pages, cookie in ((PUBLIC_LISTS, ""), (PUBLIC_DETAILS, ""), (ADMIN_LISTS, site.cookie)):
+        site.warm(pages.values(), cookie)
+        for name, path in pages.items():
+            results[name] = wrk(site.base + path, seconds, cookie)
+    return results
+
+
+def import_against_loaddata(site, workdir):
+    """The large size's observations: bulk import from CSV vs loaddata of the same rows."""
+    csv_path = workdir / "observations.csv"
+    fixture = workdir / "observations.jsonl"
+    export = EXPORT_SCRIPT
+    manage(site.env, "shell", "-c", f"import sys; sys.argv=['', {str(csv_path)!r}]\n" + export)
+    manage(
+        site.env, "dumpdata", "metrics.observation", "--natural-foreign", "--format", "jsonl",
+        "-o", str(fixture), "--database", "default",
+    )  # fmt: skip
+    target = Site(f"{site.name}_import", 0, 0)
+    psql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{target.database}"')
+    manage(target.env, "migrate", "-v", "0")
+    manage(target.env, "loaddata", "shanxi_2020", "-v", "0")
+    manage(target.env, "generate_synthetic", "--programs", "0", "--observations", "0", "-v", "0")
+    seconds, peak = peak_rss_of(
+        [PYTHON, "manage.py", "import_observations", str(csv_path)], target.env
+    )
+    rows = sum(1 for _line in open(csv_path)) - 1
+    # loaddata of the same rows, timed on a sample: at its pace the whole
+    # file would take hours; the rate is what is compared.
+    sample = workdir / "sample.jsonl"
+    sample_rows = min(rows, 20_000)
+    with open(fixture) as source, open(sample, "w") as out:
+        for _ in range(sample_rows):
+            out.write(source.readline())
+    psql("DELETE FROM metrics_observation WHERE source_quote LIKE 'Synthetic%'", target.database)
+    loaddata_seconds, loaddata_peak = peak_rss_of(
+        [PYTHON, "manage.py", "loaddata", str(sample), "-v", "0"], target.env
+    )
+    small_csv = workdir / "observations-10k.csv"
+    with open(csv_path) as source, open(small_csv, "w") as out:
+        for _ in range(10_001):
+            out.write(source.readline())
+    psql("DELETE FROM metrics_observation WHERE source_quote LIKE 'Synthetic%'", target.database)
+    small_seconds, small_peak = peak_rss_of(
+        [PYTHON, "manage.py", "import_observations", str(small_csv)], target.env
+    )
+    psql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    return {
+        "rows": rows,
+        "import_seconds": seconds,
+        "import_peak_mib": peak,
+        "import_small_seconds": small_seconds,
+        "import_small_peak_mib": small_peak,
+        "loaddata_rows": sample_rows,
+        "loaddata_seconds": loaddata_seconds,
+        "loaddata_peak_mib": loaddata_peak,
+    }
+
+
+def export_memory(site):
+    """Peak memory while every published observation streams out as CSV (the bulk download)."""
+    script = (
+        "from django.test import Client\n"
+        "from django.test.utils import setup_test_environment\n"
+        "setup_test_environment()\n"
+        "response = Client().get('/downloads/published-data.zip')\n"
+        "print(sum(len(chunk) for chunk in response.streaming_content))\n"
+    )
+    seconds, peak = peak_rss_of([PYTHON, "manage.py", "shell", "-c", script], site.env)
+    return {"seconds": seconds, "peak_mib": peak}
+
+
+def ratio(a, b):
+    return a / b if b else float("inf")
+
+
+def report(sites, imports, exports, seconds):
+    small, large = sites["small"], sites["large"]
+    postgres = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run on {datetime.now(UTC).date().isoformat()} by `make bench` ({seconds} s of wrk per "
+        "page, 1 thread, 4 connections; gunicorn with 2 sync workers; PostgreSQL "
+        f"{postgres.split()[-1]}).",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}. "
+        "Load generator and server share the machine.",
+        "",
+    ]
+    checks = []
+    for name, site in sites.items():
+        programs, observations = SIZES[name]
+        lines += [
+            f"## {programs:,} programs / {observations:,} observations",
+            "",
+            f"Generated in {site['generation'][0]:.1f} s: " + "; ".join(site["generation"][1][-3:]),
+            "",
+            "| page | p50 ms | p95 ms | requests/s | p50 / floor |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        floor = site["results"]["floor"]["p50"]
+        for page, result in site["results"].items():
+            lines.append(
+                f"| {page} | {result['p50']:.2f} | {result['p95']:.2f} | {result['rps']:.0f} | "
+                f"{ratio(result['p50'], floor):.1f} |"
+            )
+            if result["errors"]:
+                checks.append(
+                    (f"{name}: {page} answered without errors", False, f"{result['errors']} errors")
+                )
+        lines.append("")
+    floor = large["results"]["floor"]["p50"]
+    for page in PUBLIC_LISTS:
+        value = ratio(large["results"][page]["p50"], floor)
+        checks.append((f"list page p50 <= 5x floor: {page}", value <= 5, f"{value:.1f}x"))
+    for page in PUBLIC_DETAILS:
+        value = ratio(large["results"][page]["p50"], floor)
+        checks.append((f"detail page p50 <= 3x floor: {page}", value <= 3, f"{value:.1f}x"))
+    for page in ("programs, page 1", "metric figures, page 1"):
+        value = ratio(large["results"][page]["p50"], small["results"][page]["p50"])
+        checks.append((f"page 1 at 100k vs 1k <= 1.5x: {page}", value <= 1.5, f"{value:.2f}x"))
+    for page in ("programs, deep page", "metric figures, deep page"):
+        value = ratio(large["results"][page]["p50"], small["results"][page]["p50"])
+        checks.append((f"deep page at 100k vs 1k <= 3x: {page}", value <= 3, f"{value:.2f}x"))
+    for page in ADMIN_LISTS:
+        value = ratio(large["results"][page]["p50"], small["results"][page]["p50"])
+        checks.append((f"admin changelist at 1M vs 10k <= 2x: {page}", value <= 2, f"{value:.2f}x"))
+    if imports:
+        import_rate = imports["rows"] / imports["import_seconds"]
+        loaddata_rate = imports["loaddata_rows"] / imports["loaddata_seconds"]
+        value = ratio(import_rate, loaddata_rate)
+        checks.append((
+            f"bulk import of {imports['rows']:,} rows >= 10x loaddata's rate", value >= 10,
+            f"{value:.0f}x ({import_rate:,.0f} vs {loaddata_rate:,.0f} rows/s)",
+        ))  # fmt: skip
+        value = ratio(imports["import_peak_mib"], imports["import_small_peak_mib"])
+        checks.append((
+            "bulk import peak memory flat (1M vs 10k rows) <= 1.5x", value <= 1.5,
+            f"{imports['import_peak_mib']:.0f} vs {imports['import_small_peak_mib']:.0f} MiB",
+        ))  # fmt: skip
+        i = imports
+        lines += [
+            "## Import",
+            "",
+            f"- `import_observations` of {i['rows']:,} rows: {i['import_seconds']:.1f} s, "
+            f"peak {i['import_peak_mib']:.0f} MiB (10,000 rows: "
+            f"{i['import_small_seconds']:.1f} s, peak {i['import_small_peak_mib']:.0f} MiB).",
+            f"- `loaddata` of {i['loaddata_rows']:,} of the same rows (JSON lines, natural "
+            f"keys): {i['loaddata_seconds']:.1f} s, peak {i['loaddata_peak_mib']:.0f} MiB. "
+            f"At that rate the whole file would take {i['rows'] / loaddata_rate / 60:.0f} minutes.",
+            "",
+        ]
+    if exports:
+        value = ratio(exports["large"]["peak_mib"], exports["small"]["peak_mib"])
+        checks.append((
+            "CSV export streams: peak memory at 1M within 1.5x of 10k", value <= 1.5,
+            f"{exports['large']['peak_mib']:.0f} vs {exports['small']['peak_mib']:.0f} MiB",
+        ))  # fmt: skip
+        lines += [
+            "## Export",
+            "",
+            "The bulk download (every published record, observations.csv included) streamed "
+            f"through Django: 10k observations {exports['small']['seconds']:.1f} s, peak "
+            f"{exports['small']['peak_mib']:.0f} MiB; 1M observations "
+            f"{exports['large']['seconds']:.1f} s, peak {exports['large']['peak_mib']:.0f} MiB.",
+            "",
+        ]
+    lines += ["## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
+    lines += [f"| {what} | {'yes' if ok else '**no**'} | {value} |" for what, ok, value in checks]
+    lines.append("")
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines))
+    return all(ok for _what, ok, _value in checks)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=15, help="wrk duration per page")
+    parser.add_argument("--small-only", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    workdir = ROOT / "var" / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    sizes = {"small": SIZES["small"]} if options.small_only else SIZES
+    sites, exports, imports = {}, {}, None
+    for name, (programs, observations) in sizes.items():
+        site = Site(name, programs, observations)
+        print(f"== building {name}: {programs} programs, {observations} observations", flush=True)
+        site.build()
+        site.serve()
+        try:
+            print(f"== measuring {name}", flush=True)
+            results = measure(site, options.seconds)
+        finally:
+            site.stop()
+        exports[name] = export_memory(site)
+        sites[name] = {"results": results, "generation": site.generation}
+        if name == "large" and not options.skip_import:
+            print("== import against loaddata", flush=True)
+            imports = import_against_loaddata(site, workdir)
+    if len(sites) < 2:
+        print(json.dumps(sites, indent=1))
+        return 0
+    ok = report(sites, imports, exports if len(exports) == 2 else None, options.seconds)
+    print((ROOT / "bench" / "RESULTS.md").read_text())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,5 +1,7 @@
 """Document the answers every API operation can give besides 200."""
 
+from metrics.filters import TEXT_PATTERN
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA = {
     "type": "object",
@@ -30,11 +32,18 @@ ANSWERS = {
 
 
 def add_error_answers(result, generator, request, public):
-    """drf-spectacular postprocessing hook: every operation documents 400, 404 and 429."""
+    """
+    drf-spectacular postprocessing hook: every operation documents 400, 404
+    and 429, and text parameters say that NUL characters are refused.
+    """
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for status, answer in ANSWERS.items():
                 responses.setdefault(status, answer)
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not {"enum", "pattern", "format"} & {*schema}:
+                    schema["pattern"] = TEXT_PATTERN
     return result

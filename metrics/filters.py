@@ -90,6 +90,11 @@ class RegionCodeField(forms.CharField):
             ) from None
 
 
+SEARCH_MAX_LENGTH = 100
+# Every form field refuses NUL characters (400); the schema says so.
+TEXT_PATTERN = "^[^\\x00]*$"
+
+
 @extend_schema_field(REGION_CODE_SCHEMA)
 class RegionFilter(django_filters.Filter):
     """Keep records of the chosen region and of every region below it."""
@@ -108,6 +113,15 @@ class RegionFilter(django_filters.Filter):
         return self.in_region(qs, value)
 
 
+@extend_schema_field({"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": TEXT_PATTERN})
+class SearchFilter(django_filters.CharFilter):
+    """Free text to look for, up to 100 characters."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
+
+
 @extend_schema_field({"type": "integer", "minimum": YEAR_RANGE[0], "maximum": YEAR_RANGE[1]})
 class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
@@ -119,7 +133,7 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class MetricFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
+    q = SearchFilter(label=_("Search"), method="search")
     category = django_filters.ChoiceFilter(
         label=_("Category"), choices=Metric.Category.choices, empty_label=_("Any category")
     )

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
@@ -209,6 +210,15 @@ class ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class IndexedSortChangeList(ChangeList):
+    """Honours `?o=` only for the columns the screen lets people sort (`sortable_by`)."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+
 class StrictLookupsMixin:
     """
     A changelist asked for a filter it does not offer answers 400 Bad
@@ -218,6 +228,9 @@ class StrictLookupsMixin:
     """
 
     paginator = CappedPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
 
     def get_changelist_instance(self, request):
         try:

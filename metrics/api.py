@@ -16,6 +16,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from metrics.filters import RegionFilter, YearFilter
 from metrics.models import Metric, Observation, Region, Source
+from metrics.pagination import CappedPaginator
 from metrics.periods import PeriodType
 from metrics.serializers import (
     MetricSerializer,
@@ -53,6 +54,7 @@ class StrictPageSizeMixin:
 
 
 class PublicPagination(StrictPageSizeMixin, PageNumberPagination):
+    django_paginator_class = CappedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

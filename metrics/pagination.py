@@ -22,7 +22,11 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self):
         rows = self._rows()
-        counted = rows[: self.cap + 1].count() if isinstance(rows, QuerySet) else len(rows)
+        if isinstance(rows, QuerySet):
+            # Counting needs neither the order nor the annotated columns.
+            counted = rows.order_by().values("pk")[: self.cap + 1].count()
+        else:
+            counted = len(rows)
         self.is_capped = counted > self.cap
         return min(counted, self.cap)
 

@@ -139,6 +139,9 @@ class Period:
                 return Period.year_to_date(start.year, end.month)
         return None
 
+    def bounds(self) -> tuple[date, date]:
+        return self.start, self.end
+
     def prior_year(self) -> "Period":
         """The same period one year earlier, for year-on-year comparisons."""
         return Period(self.type, year_earlier(self.start), year_earlier(self.end))

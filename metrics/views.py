@@ -6,11 +6,12 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from metrics.charts import MAX_SERIES, observation_chart
-from metrics.exports import TableExportMixin
+from metrics.exports import StreamedQuerysetData, TableExportMixin
 from metrics.filters import MetricFilter, ObservationFilter
 from metrics.models import (
     Metric,
     Observation,
+    attach_comparisons,
     rules_involving,
     violation_messages,
     violations_by_observation,
@@ -44,11 +45,11 @@ class MetricDetailView(SingleTableMixin, FilterView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.metric.observations.published().for_list().with_comparisons()
+        return self.metric.observations.published().for_list()
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
-        shown = [row.record for row in table.paginated_rows]
+        shown = attach_comparisons(row.record for row in table.paginated_rows)
         table.violations = violations_by_observation(shown)
         return table
 
@@ -80,6 +81,9 @@ class MetricExportView(TableExportMixin, MetricDetailView):
 
     def get_export_filename(self):
         return f"{self.metric.slug}-observations"
+
+    def get_export_data(self, queryset):
+        return StreamedQuerysetData(queryset, prepare=attach_comparisons)
 
     def get_table_kwargs(self):
         # Only the violating figures are kept in memory, not the whole export.

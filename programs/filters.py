@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from metrics.filters import BoundedSelect, RegionFilter, YearFilter
+from metrics.filters import BoundedSelect, RegionFilter, SearchFilter, YearFilter
+from metrics.models import PublicationState
 from programs.models import Organisation, Partnership, Program, Sector
 
 
@@ -15,7 +16,7 @@ def public_partners():
     return Organisation.objects.filter(
         Exists(
             Partnership.objects.filter(
-                organisation=OuterRef("pk"), program__in=Program.objects.published()
+                organisation=OuterRef("pk"), program__publication_state=PublicationState.PUBLISHED
             )
         )
     )
@@ -26,7 +27,7 @@ def public_sectors():
     return Sector.objects.filter(
         Exists(
             Program.sectors.through.objects.filter(
-                sector=OuterRef("pk"), program__in=Program.objects.published()
+                sector=OuterRef("pk"), program__publication_state=PublicationState.PUBLISHED
             )
         )
     )
@@ -50,7 +51,7 @@ class ChoiceBySlugFilter(django_filters.ModelChoiceFilter):
 
 
 class ProgramFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
+    q = SearchFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Program.Kind.choices, empty_label=_("Any kind")
     )

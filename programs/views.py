@@ -11,7 +11,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from metrics.charts import Marker, observation_chart
 from metrics.exports import TableExportMixin
-from metrics.models import Metric, Observation, Region, Source
+from metrics.models import Metric, Observation, Region, Source, attach_comparisons
 from metrics.pagination import CappedPaginator
 from metrics.quality import open_warning_count
 from metrics.tables import DEFAULT_PER_PAGE
@@ -33,12 +33,11 @@ class HomeView(TemplateView):
         province = Region.objects.filter(code=settings.HOME_REGION_CODE).first()
         headlines = []
         if province is not None:
-            latest = list(
+            latest = attach_comparisons(
                 Observation.objects.published()
                 .filter(region=province)
                 .latest_per_metric()
                 .for_list()
-                .with_national()
                 .order_by("metric__category", "metric__name_en")
             )
             history = Observation.objects.published().filter(
@@ -160,12 +159,13 @@ class RegionDetailView(SingleTableMixin, DetailView):
         context.update(
             ancestors=Region.objects.ancestors_of(region),
             children=region.children.order_by("path"),
-            latest_figures=Observation.objects.published()
-            .filter(region=region)
-            .latest_per_metric()
-            .for_list()
-            .with_national()
-            .order_by("metric__category", "metric__name_en"),
+            latest_figures=attach_comparisons(
+                Observation.objects.published()
+                .filter(region=region)
+                .latest_per_metric()
+                .for_list()
+                .order_by("metric__category", "metric__name_en")
+            ),
         )
         return context
 

@@ -146,6 +146,21 @@ def changelist_queries(client, model) -> int:
     return len(queries)
 
 
+def test_date_drill_down_lists_years_then_months(admin_client):
+    """Across years the list offers each year, newest first; a year offers its months."""
+    metric, region = MetricFactory(), RegionFactory()
+    for year in (2018, 2020, 2021):
+        ObservationFactory(metric=metric, region=region, period=Period.month(year, 3))
+    changelist = url(Observation, "changelist")
+    years = admin_client.get(changelist).content.decode()
+    links = [f"period_end__year={year}" for year in (2021, 2020, 2019, 2018)]
+    positions = [years.find(link) for link in links]
+    assert -1 not in positions and positions == sorted(positions)
+    months = admin_client.get(changelist, {"period_end__year": "2020"}).content.decode()
+    assert "period_end__month=3" in months
+    assert "period_end__year=2021" not in months
+
+
 @pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda model: model._meta.label)
 def test_changelist_queries_do_not_grow_with_rows(admin_client, model):
     for _ in range(3):

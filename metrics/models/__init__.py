@@ -1,7 +1,12 @@
 """The statistical layer: regions, sources, metrics, observations and their checks."""
 
 from metrics.models.indicators import Metric, MetricQuerySet
-from metrics.models.observations import Observation, ObservationQuerySet, YearEarlier
+from metrics.models.observations import (
+    Observation,
+    ObservationQuerySet,
+    YearEarlier,
+    attach_comparisons,
+)
 from metrics.models.publication import (
     ALLOWED_TRANSITIONS,
     LockVersioned,
@@ -22,6 +27,7 @@ from metrics.models.validation import (
 )
 
 __all__ = [
+    "attach_comparisons",
     "ALLOWED_TRANSITIONS",
     "LockVersioned",
     "RegionAssignment",

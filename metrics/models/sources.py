@@ -12,10 +12,14 @@ class SourceQuerySet(models.QuerySet):
         from metrics.models import Observation
 
         published = Observation.objects.published().filter(source=models.OuterRef("pk"))
-        cited_by_program = models.Q(
-            citations__program__publication_state="published",
-        )
-        return self.filter(models.Exists(published) | cited_by_program).distinct()
+        # Two subqueries, each run once (hashed), rather than one join with
+        # OR, for which the database would read every observation per source.
+        # They stay lazy: this queryset is built when the API module loads.
+        by_figures = Source.objects.filter(models.Exists(published)).values("pk")
+        by_programs = Source.objects.filter(
+            citations__program__publication_state="published"
+        ).values("pk")
+        return self.filter(models.Q(pk__in=by_figures) | models.Q(pk__in=by_programs))
 
 
 class SourceManager(models.Manager.from_queryset(SourceQuerySet)):

@@ -99,7 +99,7 @@ class Outcome(LockVersioned):
     class Meta:
         verbose_name = _("outcome")
         verbose_name_plural = _("outcomes")
-        ordering = ["program", "metric__name_en"]
+        ordering = ["program_id", "metric__name_en"]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "metric", "region"],
@@ -315,7 +315,7 @@ class Activity(LockVersioned):
     class Meta:
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        ordering = ["program", "start_date"]
+        ordering = ["program_id", "start_date"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),

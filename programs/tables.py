@@ -1,7 +1,6 @@
 """Tables of the public program pages; they only present."""
 
 import django_tables2 as tables
-from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -56,14 +55,8 @@ class ProgramTable(PublicTable):
 
     def order_regions(self, queryset, is_descending):
         # By the highest region a program covers, in tree order.
-        first = (
-            Program.regions.through.objects.filter(program=OuterRef("pk"))
-            .order_by("region__path")
-            .values("region__path")[:1]
-        )
-        queryset = queryset.annotate(first_region_path=Subquery(first))
-        order = "-first_region_path" if is_descending else "first_region_path"
-        return queryset.order_by(order, "pk"), True
+        order = "-region_sort_key" if is_descending else "region_sort_key"
+        return queryset.order_by(order, "-pk" if is_descending else "pk"), True
 
     def render_lead_organisation(self, value):
         return value.name if value else "–"

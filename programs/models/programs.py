@@ -4,8 +4,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -54,18 +53,6 @@ class ProgramQuerySet(PublishableQuerySet):
     def currently_active(self):
         return self.filter(status=Program.Status.ACTIVE)
 
-    def with_outcome_count(self):
-        from programs.models import Outcome
-
-        counts = (
-            Outcome.objects.filter(program=OuterRef("pk"))
-            .order_by()
-            .values("program")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(outcome_count=Coalesce(Subquery(counts), 0))
-
     def for_detail(self):
         """A program page's own record with its parents and lists, in few queries."""
         return self.select_related(
@@ -74,11 +61,7 @@ class ProgramQuerySet(PublishableQuerySet):
 
     def for_list(self):
         """What the program table shows, in a fixed number of queries."""
-        return (
-            self.select_related("lead_organisation")
-            .prefetch_related("regions")
-            .with_outcome_count()
-        )
+        return self.select_related("lead_organisation").prefetch_related("regions")
 
 
 class ProgramManager(models.Manager.from_queryset(ProgramQuerySet)):
@@ -173,6 +156,12 @@ class Program(Publishable, LockVersioned):
         blank=True,
     )
 
+    # Sort keys of the public list, kept by database triggers (programs.db_triggers).
+    outcome_count = models.PositiveIntegerField(_("number of outcomes"), default=0, editable=False)
+    region_sort_key = models.CharField(
+        _("highest region code"), max_length=12, blank=True, default="", editable=False
+    )
+
     title = Translated()
     summary = Translated()
     description = Translated()
@@ -219,6 +208,12 @@ class Program(Publishable, LockVersioned):
             models.Index(fields=["publication_state", "start_date"], name="program_state_start"),
             models.Index(fields=["publication_state", "end_date"], name="program_state_end"),
             models.Index(fields=["publication_state", "budget_yuan"], name="program_state_budget"),
+            models.Index(
+                fields=["publication_state", "outcome_count", "id"], name="program_state_outcomes"
+            ),
+            models.Index(
+                fields=["publication_state", "region_sort_key", "id"], name="program_state_region"
+            ),
             models.Index(fields=["title_en", "id"], name="program_title"),
             models.Index(fields=["start_date"], name="program_start"),
         ]

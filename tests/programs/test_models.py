@@ -74,7 +74,7 @@ class TestProgramQuerySet:
         ProgramFactory(status=Program.Status.SUSPENDED)
         assert list(Program.objects.currently_active()) == [active]
 
-    def test_for_list_counts_outcomes_in_a_fixed_number_of_queries(self, django_assert_num_queries):
+    def test_for_list_reads_in_a_fixed_number_of_queries(self, django_assert_num_queries):
         busy = ProgramFactory(regions=[RegionFactory(), RegionFactory()])
         OutcomeFactory.create_batch(3, program=busy)
         quiet = ProgramFactory()
@@ -84,6 +84,61 @@ class TestProgramQuerySet:
             assert programs[quiet.pk].outcome_count == 0
             assert len(programs[busy.pk].regions.all()) == 2
             assert programs[busy.pk].lead_organisation.name_en
+
+
+class TestSortKeys:
+    """The list's sort keys follow outcomes and regions, however they are written."""
+
+    def test_outcome_count_follows_outcomes(self):
+        program, other = ProgramFactory(), ProgramFactory()
+        first, second = OutcomeFactory.create_batch(2, program=program)
+        program.refresh_from_db()
+        assert program.outcome_count == 2
+        second.program = other
+        second.save()
+        first.delete()
+        program.refresh_from_db()
+        other.refresh_from_db()
+        assert (program.outcome_count, other.outcome_count) == (0, 1)
+
+    def test_a_stale_copy_saved_later_does_not_undo_the_count(self):
+        program = ProgramFactory()
+        stale = Program.objects.get(pk=program.pk)
+        OutcomeFactory(program=program)
+        stale.title_en = "Renamed"
+        stale.save()
+        assert Program.objects.get(pk=program.pk).outcome_count == 1
+
+    def test_region_key_is_the_highest_region_in_tree_order(self):
+        city = RegionFactory(code="730000")
+        county = CountyFactory(parent=city, code="730102")
+        program = ProgramFactory(regions=[county])
+        program.refresh_from_db()
+        assert program.region_sort_key == "730102"
+        program.regions.add(city)
+        program.refresh_from_db()
+        assert program.region_sort_key == "730000"
+        program.regions.clear()
+        program.refresh_from_db()
+        assert program.region_sort_key == ""
+
+    def test_links_written_in_bulk_update_the_keys(self):
+        programs = ProgramFactory.create_batch(3)
+        region = RegionFactory(code="741000")
+        Program.regions.through.objects.bulk_create(
+            Program.regions.through(program=program, region=region) for program in programs
+        )
+        metric = OutcomeFactory().metric
+        Outcome.objects.bulk_create(
+            OutcomeFactory.build(program=program, metric=metric, region=region)
+            for program in programs
+        )
+        keys = set(
+            Program.objects.filter(pk__in=[p.pk for p in programs]).values_list(
+                "region_sort_key", "outcome_count"
+            )
+        )
+        assert keys == {("741000", 1)}
 
 
 # --- Rules --------------------------------------------------------------------------

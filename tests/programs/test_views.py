@@ -21,6 +21,7 @@ from tests.factories import (
     OutcomeFactory,
     PartnershipFactory,
     ProgramFactory,
+    RegionFactory,
     SectorFactory,
 )
 
@@ -109,6 +110,24 @@ def test_export_holds_the_filtered_rows_in_the_table_order(client, shanxi):
     assert rows[0][:3] == ["Program", "Kind", "Status"]
     assert [row[0] for row in rows[1:]] == [title.replace("&#x27;", "'") for title in shown]
     assert len(rows) - 1 == 5
+
+
+def test_programs_sort_by_number_of_outcomes_and_by_highest_region(client, db):
+    city = RegionFactory(code="750000")
+    county = CountyFactory(parent=city, code="750102")
+    wide = ProgramFactory(published=True, title_en="Wide", regions=[county, city])
+    local = ProgramFactory(published=True, title_en="Local", regions=[county])
+    OutcomeFactory.create_batch(2, program=local)
+    OutcomeFactory(program=wide)
+
+    def column(sort, header):
+        rows = read_csv(client.get(f"/programs/export.csv?sort={sort}"))
+        index = rows[0].index(header)
+        return [(row[0], row[index]) for row in rows[1:]]
+
+    assert column("-outcome_count", "Outcomes") == [("Local", "2"), ("Wide", "1")]
+    assert [title for title, _ in column("regions", "Regions")] == ["Wide", "Local"]
+    assert [title for title, _ in column("-regions", "Regions")] == ["Local", "Wide"]
 
 
 def test_xlsx_export_matches_the_csv(client, shanxi):

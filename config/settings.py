@@ -282,16 +282,26 @@ OPEN_DATA_LICENCE = env_str("OPEN_DATA_LICENCE", default="CC-BY-4.0")
 
 # Counters of the API rate limit live in the cache: shared Redis in
 # production (several app servers), this process's memory otherwise.
+# Rendered public pages have a cache of their own (metrics.page_cache), so
+# that many pages never push the rate-limit counters out.
+REDIS_URL = env_str("REDIS_URL", default="")
 CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env_str("REDIS_URL", default=""),
+    alias: (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        | ({"KEY_PREFIX": alias} if alias != "default" else {})
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": alias,
+            "OPTIONS": {"MAX_ENTRIES": 2000 if alias == "pages" else 300},
         }
-        if env_str("REDIS_URL", default="")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+    for alias in ("default", "pages")
 }
+PUBLIC_PAGE_CACHE = "pages"
+# How long a rendered public page may be served while the data is unchanged
+# (0 turns the cache off); the bound also covers what depends on the date.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
 
 # Backups keep timestamps to the microsecond (see config/jsonl.py).
 SERIALIZATION_MODULES = {"jsonl": "config.jsonl"}

@@ -1,12 +1,17 @@
 from django.urls import path
 
 from metrics import views
+from metrics.page_cache import cache_public_page
 
 app_name = "metrics"
 
 urlpatterns = [
-    path("metrics/", views.MetricListView.as_view(), name="metric-list"),
-    path("metrics/<slug:slug>/", views.MetricDetailView.as_view(), name="metric-detail"),
+    path("metrics/", cache_public_page(views.MetricListView.as_view()), name="metric-list"),
+    path(
+        "metrics/<slug:slug>/",
+        cache_public_page(views.MetricDetailView.as_view()),
+        name="metric-detail",
+    ),
     path(
         "metrics/<slug:slug>/observations.csv",
         views.MetricExportView.as_view(),

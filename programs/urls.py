@@ -1,19 +1,28 @@
 from django.urls import path, re_path
 
+from metrics.page_cache import cache_public_page
 from programs import views
 
 app_name = "programs"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("programs/", views.ProgramListView.as_view(), name="program-list"),
+    path("", cache_public_page(views.HomeView.as_view()), name="home"),
+    path("programs/", cache_public_page(views.ProgramListView.as_view()), name="program-list"),
     re_path(
         r"^programs/export\.(?P<format>csv|xlsx)$",
         views.ProgramExportView.as_view(),
         name="program-export",
     ),
-    path("programs/<slug:slug>/", views.ProgramDetailView.as_view(), name="program-detail"),
-    path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
-    path("downloads/", views.DownloadsView.as_view(), name="downloads"),
+    path(
+        "programs/<slug:slug>/",
+        cache_public_page(views.ProgramDetailView.as_view()),
+        name="program-detail",
+    ),
+    path(
+        "regions/<str:code>/",
+        cache_public_page(views.RegionDetailView.as_view()),
+        name="region-detail",
+    ),
+    path("downloads/", cache_public_page(views.DownloadsView.as_view()), name="downloads"),
     path("downloads/published-data.zip", views.bulk_download, name="bulk-download"),
 ]

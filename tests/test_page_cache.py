@@ -1,0 +1,77 @@
+"""
+Rendered public pages are served again while the database is unchanged,
+and never after a committed change: a withdrawn program disappears at once.
+The writes here commit (transactional tests), as they do in production.
+"""
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from metrics.models import PublicationState
+from metrics.page_cache import database_snapshot
+from programs.models import Program
+from tests.factories import ProgramFactory, SuperuserFactory
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the page cache keys on PostgreSQL's snapshot"
+)
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    caches[settings.PUBLIC_PAGE_CACHE].clear()
+    yield
+    caches[settings.PUBLIC_PAGE_CACHE].clear()
+
+
+def visit(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+class TestOnPostgreSQL:
+    def test_a_second_visit_costs_one_query_and_shows_the_same_page(self, client, page_cache):
+        ProgramFactory(published=True, title_en="Rural logistics build-out")
+        first, rendering = visit(client, "/programs/")
+        again, cached = visit(client, "/programs/")
+        assert "Rural logistics build-out" in first
+        assert again == first
+        assert rendering > 1 and cached == 1  # the snapshot, nothing else
+
+    def test_a_withdrawn_program_disappears_at_once(self, client, page_cache):
+        program = ProgramFactory(published=True, title_en="Kuaishou partnership")
+        assert "Kuaishou partnership" in visit(client, "/programs/")[0]
+        assert "Kuaishou partnership" in visit(client, program.get_absolute_url())[0]
+        Program.objects.filter(pk=program.pk).update(publication_state=PublicationState.WITHDRAWN)
+        assert "Kuaishou partnership" not in visit(client, "/programs/")[0]
+        assert client.get(program.get_absolute_url()).status_code == 404
+
+    def test_each_language_has_its_own_page(self, client, page_cache):
+        ProgramFactory(published=True, title_en="Douyin campaign", title_zh="抖音直播活动")
+        english, _ = visit(client, "/programs/")
+        chinese, _ = visit(client, "/zh-hans/programs/")
+        assert "Douyin campaign" in english and "抖音直播活动" not in english
+        assert "抖音直播活动" in chinese
+
+    def test_staff_pages_are_always_rendered(self, client, page_cache):
+        client.force_login(SuperuserFactory())
+        visit(client, "/programs/")
+        _, queries = visit(client, "/programs/")
+        assert queries > 1
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL has a snapshot")
+@pytest.mark.django_db
+def test_without_a_snapshot_every_visit_renders(client, page_cache):
+    assert database_snapshot() is None
+    ProgramFactory(published=True, title_en="Alibaba partnership")
+    _, first = visit(client, "/programs/")
+    _, second = visit(client, "/programs/")
+    assert first == second > 1

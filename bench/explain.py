@@ -1,7 +1,8 @@
 """
 The query plans behind every page: runs each page in-process against the
-database in DATABASE_URL, EXPLAINs every SELECT it ran, and reports any
-sequential scan of the large tables with the time each query took.
+database in DATABASE_URL, EXPLAINs (ANALYZE) every SELECT it ran, and
+reports every sequential scan of a large table that read more than a
+thousand rows, with the time its query took. Exits 1 if there is one.
 
     DATABASE_URL=postgres://…/policy_bench_large .venv/bin/python bench/explain.py
 """
@@ -60,9 +61,18 @@ PAGES = [
 ]
 
 
-def sequential_scans(node) -> list[str]:
-    """Tables a plan reads by sequential scan, anywhere in its tree."""
-    found = [node["Relation Name"]] if node.get("Node Type") == "Seq Scan" else []
+# A sequential scan that stops after a few rows (the first match of a
+# LIMIT 1 probe) reads no more than an index would; one that reads more
+# than this many rows of a large table is reported.
+ROWS_READ_LIMIT = 1_000
+
+
+def sequential_scans(node) -> list[tuple[str, int]]:
+    """Tables a plan reads by sequential scan, with the rows each scan read."""
+    found = []
+    if node.get("Node Type") == "Seq Scan":
+        per_loop = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+        found.append((node["Relation Name"], per_loop * node.get("Actual Loops", 1)))
     for child in node.get("Plans", []):
         found += sequential_scans(child)
     return found
@@ -100,9 +110,9 @@ def main() -> int:
             plan = plan if isinstance(plan, list) else json.loads(plan)
             took = plan[0]["Execution Time"]
             scans += [
-                (table, round(took, 1), sql[:160])
-                for table in sequential_scans(plan[0]["Plan"])
-                if table in LARGE_TABLES
+                (table, rows, round(took, 1), sql[:160])
+                for table, rows in sequential_scans(plan[0]["Plan"])
+                if table in LARGE_TABLES and rows > ROWS_READ_LIMIT
             ]
             if took > slowest:
                 slowest, slowest_sql = took, sql
@@ -112,8 +122,8 @@ def main() -> int:
             f"{status:8} {response.status_code} {len(queries):3} queries, "
             f"slowest {slowest:7.1f} ms  {page}"
         )
-        for table, took, sql in scans:
-            print(f"           seq scan on {table} ({took} ms): {sql}")
+        for table, rows, took, sql in scans:
+            print(f"           seq scan on {table}, {rows:,} rows read ({took} ms): {sql}")
         if VERBOSE and slowest > 20:
             print(f"           slowest: {slowest_sql[:600]}")
     return 1 if problems else 0

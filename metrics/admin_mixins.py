@@ -256,6 +256,12 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
     list_per_page = 50
     object_history_template = "admin/audit_history.html"
 
+    def reversion_register(self, model, **options):
+        # Columns the database derives (a model's `derived_fields`) are not
+        # history: they would show as changes nobody made.
+        options["exclude"] = tuple(getattr(model, "derived_fields", ()))
+        super().reversion_register(model, **options)
+
     # Region scope ----------------------------------------------------------
 
     def scope_queryset(self, queryset, scope: RegionScope):

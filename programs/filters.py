@@ -1,7 +1,7 @@
 """The program list's filter form; it only translates GET parameters."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,25 +11,31 @@ from metrics.models import PublicationState
 from programs.models import Organisation, Partnership, Program, Sector
 
 
+def _with_a_published_program(choices, links, field):
+    """
+    The choices linked to at least one published program. Asked per choice
+    for the first such program (a subquery the database cannot turn into a
+    join over every program), it reads a few index entries per choice.
+    """
+    first = links.filter(
+        **{field: OuterRef("pk")}, program__publication_state=PublicationState.PUBLISHED
+    ).values("program_id")[:1]
+    return choices.alias(first_published_program=Subquery(first)).filter(
+        first_published_program__isnull=False
+    )
+
+
 def public_partners():
     """Organisations that partner at least one published program."""
-    return Organisation.objects.filter(
-        Exists(
-            Partnership.objects.filter(
-                organisation=OuterRef("pk"), program__publication_state=PublicationState.PUBLISHED
-            )
-        )
+    return _with_a_published_program(
+        Organisation.objects.all(), Partnership.objects.all(), "organisation"
     )
 
 
 def public_sectors():
     """Sectors of at least one published program."""
-    return Sector.objects.filter(
-        Exists(
-            Program.sectors.through.objects.filter(
-                sector=OuterRef("pk"), program__publication_state=PublicationState.PUBLISHED
-            )
-        )
+    return _with_a_published_program(
+        Sector.objects.all(), Program.sectors.through.objects.all(), "sector"
     )
 
 

@@ -50,7 +50,8 @@ class ProgramTable(PublicTable):
         return self.order_by_translated(queryset, is_descending, Program.title)
 
     def order_lead_organisation(self, queryset, is_descending):
-        field = f"lead_organisation__{Organisation.name.order_field()}"
+        # The organisation's name as kept on the program (programs.db_triggers).
+        field = f"lead_organisation_{Organisation.name.order_field()}"
         return queryset.order_by(f"-{field}" if is_descending else field, "pk"), True
 
     def order_regions(self, queryset, is_descending):

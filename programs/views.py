@@ -1,6 +1,9 @@
 """Public, read-only pages of programs and regions, and the home page: published only."""
 
+from datetime import date
+
 from django.conf import settings
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,6 +24,7 @@ from programs.models import Program
 from programs.tables import ProgramTable
 
 HOME_PROGRAMS = 8
+HOME_TREND_YEARS = 3
 
 
 class HomeView(TemplateView):
@@ -35,14 +39,22 @@ class HomeView(TemplateView):
         if province is not None:
             latest = attach_comparisons(
                 Observation.objects.published()
-                .filter(region=province)
-                .latest_per_metric()
+                .latest_per_metric_in(province)
                 .for_list()
                 .order_by("metric__category", "metric__name_en")
             )
-            history = Observation.objects.published().filter(
-                region=province, metric__in=[observation.metric_id for observation in latest]
-            )
+            # The trend of each headline covers its last years, not the whole
+            # series: one range per metric, which the region's index reads.
+            recent = Q()
+            for observation in latest:
+                end = observation.period_end
+                recent |= Q(
+                    metric=observation.metric_id,
+                    period_end__gte=date(end.year - HOME_TREND_YEARS, end.month, 1),
+                )
+            history = Observation.objects.published().filter(recent, region=province)
+            if not latest:
+                history = history.none()
             by_metric = {}
             for observation in history.select_related("region").order_by("period_end"):
                 by_metric.setdefault(observation.metric_id, []).append(observation)
@@ -161,8 +173,7 @@ class RegionDetailView(SingleTableMixin, DetailView):
             children=region.children.order_by("path"),
             latest_figures=attach_comparisons(
                 Observation.objects.published()
-                .filter(region=region)
-                .latest_per_metric()
+                .latest_per_metric_in(region)
                 .for_list()
                 .order_by("metric__category", "metric__name_en")
             ),

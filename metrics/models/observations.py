@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import Qualifier, format_change, format_points_difference
@@ -103,15 +103,18 @@ class ObservationQuerySet(PublishableQuerySet):
             published_only=published_only
         )
 
-    def latest_per_metric(self):
-        """For each metric and region in this queryset, only its latest figure."""
-        newer = self.filter(
-            Q(period_end__gt=OuterRef("period_end"))
-            | Q(period_end=OuterRef("period_end"), period_start__gt=OuterRef("period_start")),
-            metric=OuterRef("metric"),
-            region=OuterRef("region"),
+    def latest_per_metric_in(self, region):
+        """The region's latest figure of each metric, among this queryset's."""
+        from metrics.models import Metric
+
+        # One index probe per metric (a few dozen), newest first; comparing
+        # every figure of the region with every other would read them all.
+        latest = (
+            self.filter(region=region, metric=OuterRef("pk"))
+            .order_by("-period_end", "-period_start", "-pk")
+            .values("pk")[:1]
         )
-        return self.exclude(Exists(newer))
+        return self.filter(pk__in=Metric.objects.annotate(latest=Subquery(latest)).values("latest"))
 
     def latest_first(self):
         return self.order_by("-period_end", "-period_start")

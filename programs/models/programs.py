@@ -161,6 +161,20 @@ class Program(Publishable, LockVersioned):
     region_sort_key = models.CharField(
         _("highest region code"), max_length=12, blank=True, default="", editable=False
     )
+    # NULL, not "", for no lead organisation: such programs sort last, as before.
+    lead_organisation_name_en = models.CharField(  # noqa: DJ001
+        _("lead organisation (English)"), max_length=250, null=True, editable=False
+    )
+    lead_organisation_name_zh = models.CharField(  # noqa: DJ001
+        _("lead organisation (Chinese)"), max_length=250, null=True, editable=False
+    )
+
+    derived_fields = (
+        "outcome_count",
+        "region_sort_key",
+        "lead_organisation_name_en",
+        "lead_organisation_name_zh",
+    )
 
     title = Translated()
     summary = Translated()
@@ -213,6 +227,14 @@ class Program(Publishable, LockVersioned):
             ),
             models.Index(
                 fields=["publication_state", "region_sort_key", "id"], name="program_state_region"
+            ),
+            models.Index(
+                fields=["publication_state", "lead_organisation_name_en", "id"],
+                name="program_state_lead",
+            ),
+            models.Index(
+                fields=["publication_state", "lead_organisation_name_zh", "id"],
+                name="program_state_lead_zh",
             ),
             models.Index(fields=["title_en", "id"], name="program_title"),
             models.Index(fields=["start_date"], name="program_start"),
@@ -307,6 +329,11 @@ class Partnership(models.Model):
                     "This organisation already has this role in the program."
                 ),
             )
+        ]
+        # The partner filter asks, per organisation, for one published
+        # program: answered from this index alone.
+        indexes = [
+            models.Index(fields=["organisation", "program"], name="partnership_partner_program")
         ]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from tests.factories import (
     ActivityFactory,
     CountyFactory,
     ObservationFactory,
+    OrganisationFactory,
     OutcomeFactory,
     PartnershipFactory,
     ProgramFactory,
@@ -121,6 +122,20 @@ class TestSortKeys:
         program.regions.clear()
         program.refresh_from_db()
         assert program.region_sort_key == ""
+
+    def test_lead_organisation_name_follows_renames(self):
+        organisation = OrganisationFactory(name_en="Alibaba", name_zh="阿里巴巴")
+        program = ProgramFactory(lead_organisation=organisation)
+        without_lead = ProgramFactory(lead_organisation=None)
+        organisation.name_en = "Alibaba Group"
+        organisation.save()
+        program.refresh_from_db()
+        without_lead.refresh_from_db()
+        assert (program.lead_organisation_name_en, program.lead_organisation_name_zh) == (
+            "Alibaba Group",
+            "阿里巴巴",
+        )
+        assert without_lead.lead_organisation_name_en is None
 
     def test_links_written_in_bulk_update_the_keys(self):
         programs = ProgramFactory.create_batch(3)

@@ -112,11 +112,21 @@ def test_export_holds_the_filtered_rows_in_the_table_order(client, shanxi):
     assert len(rows) - 1 == 5
 
 
-def test_programs_sort_by_number_of_outcomes_and_by_highest_region(client, db):
+def test_programs_sort_by_outcomes_region_and_lead_organisation(client, db):
     city = RegionFactory(code="750000")
     county = CountyFactory(parent=city, code="750102")
-    wide = ProgramFactory(published=True, title_en="Wide", regions=[county, city])
-    local = ProgramFactory(published=True, title_en="Local", regions=[county])
+    wide = ProgramFactory(
+        published=True,
+        title_en="Wide",
+        regions=[county, city],
+        lead_organisation=OrganisationFactory(name_en="Zhejiang office"),
+    )
+    local = ProgramFactory(
+        published=True,
+        title_en="Local",
+        regions=[county],
+        lead_organisation=OrganisationFactory(name_en="Anhui office"),
+    )
     OutcomeFactory.create_batch(2, program=local)
     OutcomeFactory(program=wide)
 
@@ -128,6 +138,10 @@ def test_programs_sort_by_number_of_outcomes_and_by_highest_region(client, db):
     assert column("-outcome_count", "Outcomes") == [("Local", "2"), ("Wide", "1")]
     assert [title for title, _ in column("regions", "Regions")] == ["Wide", "Local"]
     assert [title for title, _ in column("-regions", "Regions")] == ["Local", "Wide"]
+    assert column("lead_organisation", "Lead organisation") == [
+        ("Local", "Anhui office"),
+        ("Wide", "Zhejiang office"),
+    ]
 
 
 def test_xlsx_export_matches_the_csv(client, shanxi):

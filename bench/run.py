@@ -145,7 +145,9 @@ class Site:
             capture_output=True, text=True,
         ).stdout  # fmt: skip
         self.generation = (time.perf_counter() - started, output.strip().splitlines())
-        psql("ANALYZE", self.database)
+        # As autovacuum leaves a live database: statistics and the visibility
+        # map that index-only scans rely on.
+        psql("VACUUM ANALYZE", self.database)
         manage(self.env, "collectstatic", "--no-input", "-v", "0")
         self.cookie = manage(
             self.env, "shell", "--no-imports", "-c", SESSION_SCRIPT, capture_output=True, text=True
@@ -431,6 +433,23 @@ def report(sites, imports, exports, seconds):
             f"{exports['large']['seconds']:.1f} s, peak {exports['large']['peak_mib']:.0f} MiB.",
             "",
         ]
+    if "plans" in large:
+        returncode, output = large["plans"]
+        checks.append((
+            "no sequential scan reading over 1,000 rows of a large table (bench/explain.py)",
+            returncode == 0, f"{output.count('seq scan on')} such scans",
+        ))  # fmt: skip
+        lines += [
+            "## Query plans at 100k / 1M",
+            "",
+            "`bench/explain.py`: every page's SELECTs under EXPLAIN ANALYZE (in-process, as "
+            "staff, page cache bypassed by the session); `slowest` is the slowest statement.",
+            "",
+            "```",
+            output.rstrip(),
+            "```",
+            "",
+        ]
     lines += ["## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
     lines += [f"| {what} | {'yes' if ok else '**no**'} | {value} |" for what, ok, value in checks]
     lines.append("")
@@ -459,6 +478,12 @@ def main():
         rendered = measure(site, options.seconds, page_cache=False)
         exports[name] = export_memory(site)
         sites[name] = {"served": served, "rendered": rendered, "generation": site.generation}
+        if name == "large":
+            print("== query plans", flush=True)
+            plans = subprocess.run(
+                [PYTHON, "bench/explain.py"], cwd=ROOT, env=site.env, capture_output=True, text=True
+            )
+            sites[name]["plans"] = (plans.returncode, plans.stdout)
         if name == "large" and not options.skip_import:
             print("== import against loaddata", flush=True)
             imports = import_against_loaddata(site, workdir)

@@ -102,17 +102,22 @@ STATEMENTS = {
 }
 
 
-def _run(schema_editor, *, forward):
-    statements = STATEMENTS.get(schema_editor.connection.vendor)
-    if statements is None:
-        return  # Other databases rely on Observation.clean() alone.
-    for statement in statements[0 if forward else 1]:
+def run_for_vendor(schema_editor, statements, *, forward) -> bool:
+    """
+    Run the forward or reverse statements written for this database
+    (`{vendor: (forward, reverse)}`); False where none are written.
+    """
+    if (written := statements.get(schema_editor.connection.vendor)) is None:
+        return False
+    for statement in written[0 if forward else 1]:
         schema_editor.execute(statement, params=None)
+    return True
 
 
 def create_share_bounds_triggers(apps, schema_editor):
-    _run(schema_editor, forward=True)
+    # Other databases rely on Observation.clean() alone.
+    run_for_vendor(schema_editor, STATEMENTS, forward=True)
 
 
 def drop_share_bounds_triggers(apps, schema_editor):
-    _run(schema_editor, forward=False)
+    run_for_vendor(schema_editor, STATEMENTS, forward=False)

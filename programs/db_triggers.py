@@ -22,6 +22,8 @@ migration that alters one of these tables calls `drop_sort_key_triggers`
 first and `create_sort_key_triggers` last.
 """
 
+from metrics.db_triggers import run_for_vendor
+
 OUTCOME_COUNT = "(SELECT COUNT(*) FROM programs_outcome WHERE program_id = {id})"
 REGION_KEY = (
     "COALESCE((SELECT MIN(metrics_region.code) FROM programs_program_regions "
@@ -162,20 +164,12 @@ STATEMENTS = {
 }
 
 
-def _run(schema_editor, *, forward):
-    statements = STATEMENTS.get(schema_editor.connection.vendor)
-    if statements is None:
-        return  # Other databases sort by whatever keys were last computed.
-    for statement in statements[0 if forward else 1]:
-        schema_editor.execute(statement, params=None)
-
-
 def create_sort_key_triggers(apps, schema_editor):
-    _run(schema_editor, forward=True)
-    if schema_editor.connection.vendor in STATEMENTS:
+    # Other databases sort by whatever keys were last computed.
+    if run_for_vendor(schema_editor, STATEMENTS, forward=True):
         # Programs that exist already get their keys: rewriting a row computes them.
         schema_editor.execute("UPDATE programs_program SET outcome_count = outcome_count")
 
 
 def drop_sort_key_triggers(apps, schema_editor):
-    _run(schema_editor, forward=False)
+    run_for_vendor(schema_editor, STATEMENTS, forward=False)

@@ -14,9 +14,12 @@ from openpyxl import load_workbook
 from metrics.exports import safe_cell
 from metrics.filters import MAX_SELECT_OPTIONS
 from metrics.models import Region
+from metrics.periods import Period
 from tests.factories import (
     ActivityFactory,
     CountyFactory,
+    MetricFactory,
+    ObservationFactory,
     OrganisationFactory,
     OutcomeFactory,
     PartnershipFactory,
@@ -242,6 +245,18 @@ def test_home_shows_headlines_with_national_comparison_and_warning_count(client,
     assert "+14.3 pp vs national" in html
     assert "1 open data-quality warning" in html
     assert "Cooperation with internet platforms" in html  # an active program
+
+
+def test_home_trend_shows_the_last_three_years_of_a_headline(client, db, settings):
+    province = RegionFactory()
+    settings.HOME_REGION_CODE = province.code
+    metric = MetricFactory()
+    for year in range(2012, 2021):
+        ObservationFactory(published=True, metric=metric, region=province, period=Period.year(year))
+    html = client.get("/").content.decode()
+    # Each point's title: "<region>, <period>: <value>".
+    charted = re.findall(r"<circle [^>]*><title>[^<]*, (\d{4}): [^<]*</title>", html)
+    assert sorted(charted) == ["2017", "2018", "2019", "2020"]
 
 
 def test_chinese_pages_use_chinese_content_and_scales(client, shanxi):

@@ -1,6 +1,7 @@
 """The layout DESIGN.md fixes: programs builds on metrics, never the other way round."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,35 @@ def test_no_metrics_model_points_at_a_programs_model():
 def test_migrations_match_the_models():
     # Exits with status 1 when a model change has no migration.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def names_in_database(cursor, table: str) -> set[str]:
+    """Names of the table's constraints and indexes, as the database has them."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return set(connection.introspection.get_constraints(cursor, table))
+    # Django's SQLite introspection cannot parse every table definition: read
+    # index names and the table's named constraints from sqlite_master.
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name = %s", [table])
+    rows = cursor.fetchall()
+    table_sql = next(sql for name, sql in rows if name == table)
+    return {name for name, _sql in rows} | set(re.findall(r'CONSTRAINT "([^"]+)"', table_sql))
+
+
+@pytest.mark.django_db
+def test_every_declared_constraint_and_index_exists_in_the_database():
+    """Migrations leave each model's constraints and indexes in the database, on either engine."""
+    from django.db import connection
+
+    models = [*apps.get_app_config("metrics").get_models()]
+    models += apps.get_app_config("programs").get_models()
+    missing = []
+    with connection.cursor() as cursor:
+        for model in models:
+            present = names_in_database(cursor, model._meta.db_table)
+            declared = [*model._meta.constraints, *model._meta.indexes]
+            missing += [
+                f"{model._meta.label}.{item.name}" for item in declared if item.name not in present
+            ]
+    assert missing == []

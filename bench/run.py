@@ -145,6 +145,8 @@ class Site:
             capture_output=True, text=True,
         ).stdout  # fmt: skip
         self.generation = (time.perf_counter() - started, output.strip().splitlines())
+        # As the scheduled check of a live site does (see docs/DEPLOYMENT.md).
+        manage(self.env, "record_quality_check", "-v", "0", capture_output=True)
         # As autovacuum leaves a live database: statistics and the visibility
         # map that index-only scans rely on.
         psql("VACUUM ANALYZE", self.database)

@@ -5,15 +5,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
-from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
-from metrics.models import Metric, Observation, find_violations
+from metrics.models import Metric, Observation, QualityCheck, find_violations
 from metrics.periods import month_end
 
-WARNING_COUNT_CACHE_KEY = "metrics:open-warning-count"
-WARNING_COUNT_SECONDS = 300
+# A count younger than this is shown as it is.
+QUALITY_CHECK_FRESH_FOR = timedelta(minutes=5)
+# Up to this many published figures, a page may count the warnings itself.
+INLINE_CHECK_LIMIT = 20_000
 
 
 def change_mismatches(observations=None, *, published_only: bool = False):
@@ -32,19 +33,31 @@ def change_mismatches(observations=None, *, published_only: bool = False):
     )
 
 
-def open_warning_count() -> int:
+def record_quality_check() -> QualityCheck:
+    """Count the open warnings among published figures now, and keep the count."""
+    published = Observation.objects.published()
+    count = sum(1 for _violation in find_violations(published))
+    count += sum(1 for _mismatch in change_mismatches(published, published_only=True))
+    check, _created = QualityCheck.objects.update_or_create(
+        pk=1, defaults={"open_warnings": count, "checked_at": timezone.now()}
+    )
+    return check
+
+
+def open_warning_count() -> int | None:
     """
-    How many published figures break a validation rule or disagree with
-    their own computed change. Scanning every figure is too slow for each
-    visit to the home page, so the count is cached for a few minutes.
+    The number of open data-quality warnings for the home page: the kept
+    count while it is fresh; else counted now where the published figures
+    are few; else the last kept count (None before the first check), which
+    `manage.py record_quality_check` on a timer keeps fresh.
     """
-    count = cache.get(WARNING_COUNT_CACHE_KEY)
-    if count is None:
-        published = Observation.objects.published()
-        count = sum(1 for _violation in find_violations(published))
-        count += sum(1 for _mismatch in change_mismatches(published, published_only=True))
-        cache.set(WARNING_COUNT_CACHE_KEY, count, WARNING_COUNT_SECONDS)
-    return count
+    latest = QualityCheck.objects.filter(pk=1).first()
+    if latest is not None and timezone.now() - latest.checked_at < QUALITY_CHECK_FRESH_FOR:
+        return latest.open_warnings
+    few = Observation.objects.published().order_by().values("pk")[: INLINE_CHECK_LIMIT + 1]
+    if few.count() <= INLINE_CHECK_LIMIT:
+        return record_quality_check().open_warnings
+    return latest.open_warnings if latest is not None else None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from metrics.models.publication import (
     Publishable,
     PublishableQuerySet,
 )
+from metrics.models.quality import QualityCheck
 from metrics.models.regions import Region, RegionQuerySet
 from metrics.models.sources import Source
 from metrics.models.staff import RegionAssignment, ReviewStep
@@ -38,6 +39,7 @@ __all__ = [
     "ObservationQuerySet",
     "Publishable",
     "PublishableQuerySet",
+    "QualityCheck",
     "PublicationState",
     "Region",
     "RegionQuerySet",

@@ -3,14 +3,17 @@ The data-quality page (/admin/quality/): what staff must look at, each
 entry linked to its record, within the user's own regions.
 """
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics.models import Observation, PublicationState
+from metrics import quality
+from metrics.models import Observation, PublicationState, QualityCheck
 from metrics.periods import Period, month_end
 from tests.factories import MetricFactory, ObservationFactory
 from tests.staff.conftest import draft_observation, draft_program
@@ -177,3 +180,23 @@ def test_anonymous_visitors_are_sent_to_the_login(client):
     response = client.get(QUALITY)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- The home page's count ------------------------------------------------------------
+
+
+class TestHomeWarningCount:
+    """Past a size the home page shows the count a scheduled check kept, never counts itself."""
+
+    def test_a_large_site_shows_the_kept_count_only(self, client, shanxi, monkeypatch):
+        monkeypatch.setattr(quality, "INLINE_CHECK_LIMIT", 5)
+        assert "open data-quality warning" not in client.get("/").content.decode()
+        call_command("record_quality_check", stdout=io.StringIO())
+        assert "1 open data-quality warning" in client.get("/").content.decode()
+
+    def test_a_stale_count_is_recounted_on_a_small_site(self, client, shanxi):
+        QualityCheck.objects.create(
+            pk=1, open_warnings=7, checked_at=timezone.now() - timedelta(hours=1)
+        )
+        assert "1 open data-quality warning" in client.get("/").content.decode()
+        assert QualityCheck.objects.get().open_warnings == 1

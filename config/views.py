@@ -58,14 +58,31 @@ def page_not_found(request, exception=None):
     return _page("404.html", 404)
 
 
+def _database_unavailable(error) -> bool:
+    """
+    Whether the error, or one it came from, says the database is out of
+    reach: Django's wrapped errors or the driver's own, which escape
+    unwrapped from a few places (closing a server-side cursor, for one).
+    """
+    kinds = {OperationalError, InterfaceError}
+    for connection in connections.all():
+        kinds |= {connection.Database.OperationalError, connection.Database.InterfaceError}
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, tuple(kinds)):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def server_error(request):
     """
     500, or 503 when the database is down or restarting: the client may
     retry, and the broken connections are dropped so the next request
     opens fresh ones. The app recovers by itself when the database is back.
     """
-    error = sys.exc_info()[1]
-    if isinstance(error, OperationalError | InterfaceError):
+    if _database_unavailable(sys.exc_info()[1]):
         for connection in connections.all(initialized_only=True):
             try:
                 connection.close()

@@ -109,6 +109,20 @@ def test_a_lost_database_answers_503_with_retry_after(client, monkeypatch):
     assert "Temporarily unavailable" in response.content.decode()
 
 
+def test_a_driver_error_that_escapes_unwrapped_also_answers_503(client, monkeypatch):
+    """psycopg's own error, as when closing a server-side cursor on a dropped connection."""
+    from programs import views
+
+    driver_error = connections["default"].Database.OperationalError
+
+    def dropped(*args, **kwargs):
+        raise driver_error("consuming input failed: server closed the connection unexpectedly")
+
+    monkeypatch.setattr(views.ProgramListView, "get_queryset", dropped)
+    client.raise_request_exception = False
+    assert client.get("/programs/").status_code == 503
+
+
 @pytest.mark.django_db
 def test_health_check_reports_database_and_migrations(client, monkeypatch):
     from config import views

@@ -80,29 +80,6 @@ class ObservationQuerySet(PublishableQuerySet):
             earlier = earlier.published()
         return self.annotate(prior_year_value=Subquery(earlier.values("value")[:1]))
 
-    def with_national(self, *, published_only: bool = True):
-        """Annotate the country's reported change for the same metric and period."""
-        from metrics.models import Region
-
-        # The country is one row: look it up once, so the unique index serves each figure.
-        countries = list(Region.objects.filter(level="country").values_list("pk", flat=True))
-        national = Observation.objects.filter(
-            revision_of__isnull=True,
-            metric=OuterRef("metric"),
-            region_id__in=countries,
-            period_start=OuterRef("period_start"),
-            period_end=OuterRef("period_end"),
-        )
-        if published_only:
-            national = national.published()
-        return self.annotate(national_change=Subquery(national.values("yoy_change")[:1]))
-
-    def with_comparisons(self, *, published_only: bool = True):
-        """Both annotations the public tables show next to each figure."""
-        return self.with_prior_year(published_only=published_only).with_national(
-            published_only=published_only
-        )
-
     def latest_per_metric_in(self, region):
         """The region's latest figure of each metric, among this queryset's."""
         from metrics.models import Metric
@@ -122,20 +99,22 @@ class ObservationQuerySet(PublishableQuerySet):
 
 def attach_comparisons(observations, *, published_only: bool = True):
     """
-    Set `prior_year_value` and `national_change` on each observation, as
-    `with_comparisons()` annotates them, in two queries for any number of
-    figures. A page of a long list then pays only for its own rows: SQL
-    subqueries in the select list would also run for every row it skips.
+    Set `prior_year_value` (as `with_prior_year()` annotates it) and
+    `national_change` (the country's reported change for the same metric and
+    period) on each observation, in two queries for any number of figures.
+    A page of a long list then pays only for its own rows: SQL subqueries in
+    the select list would also run for every row it skips.
     """
     from metrics.models import Region
 
     observations = list(observations)
     if not observations:
         return observations
-    wanted = {
-        (o.metric_id, o.region_id, o.period_type, *o.period.prior_year().bounds())
+    prior_keys = {
+        o.pk: (o.metric_id, o.region_id, o.period_type, *o.period.prior_year().bounds())
         for o in observations
     }
+    wanted = set(prior_keys.values())
     earlier = Observation.objects.canonical().filter(
         metric_id__in={key[0] for key in wanted},
         region_id__in={key[1] for key in wanted},
@@ -162,9 +141,7 @@ def attach_comparisons(observations, *, published_only: bool = True):
         for row in national.values_list("metric_id", "period_start", "period_end", "yoy_change")
     }
     for o in observations:
-        o.prior_year_value = priors.get(
-            (o.metric_id, o.region_id, o.period_type, *o.period.prior_year().bounds())
-        )
+        o.prior_year_value = priors.get(prior_keys[o.pk])
         o.national_change = changes.get((o.metric_id, o.period_start, o.period_end))
     return observations
 
@@ -429,7 +406,7 @@ class Observation(Publishable, LockVersioned):
 
     @property
     def national_gap(self) -> Decimal | None:
-        """Percentage points above (+) or below (-) the national change. Needs `with_national()`."""
+        """Points above (+) or below (-) the national change. Needs `attach_comparisons()`."""
         national = getattr(self, "national_change", None)
         if national is None or self.yoy_change is None or self.region.level == "country":
             return None

@@ -14,6 +14,7 @@ from metrics.models import (
     PublicationState,
     Region,
     ValidationRule,
+    attach_comparisons,
     find_violations,
 )
 from metrics.periods import Period, PeriodType
@@ -345,6 +346,13 @@ class TestYearOnYear:
         staff = Observation.objects.with_prior_year(published_only=False).get(pk=current.pk)
         assert staff.computed_change == Decimal("50.0")
         assert staff.change_mismatch is True
+        # The pages compute the same for the rows they show, in one query.
+        (page_row,) = attach_comparisons([Observation.objects.get(pk=current.pk)])
+        assert page_row.prior_year_value is None
+        (staff_row,) = attach_comparisons(
+            [Observation.objects.get(pk=current.pk)], published_only=False
+        )
+        assert staff_row.prior_year_value == Decimal("100")
 
     def test_other_regions_and_metrics_are_not_last_year(self):
         metric, region = MetricFactory(), RegionFactory()
@@ -372,20 +380,16 @@ class TestYearOnYear:
 @pytest.mark.usefixtures("shanxi_once")
 class TestNationalComparison:
     def test_the_seed_grows_14_3_points_faster_than_the_country(self):
-        shanxi_sales = (
+        (shanxi_sales,) = attach_comparisons(
             Observation.objects.filter(metric__slug="online-retail-sales", region__code="140000")
-            .with_national()
-            .get()
         )
         assert shanxi_sales.national_change == Decimal("9.4")
         assert shanxi_sales.national_gap == Decimal("14.3")
         assert shanxi_sales.formatted_national_gap == "+14.3 pp vs national"
 
     def test_the_country_has_no_gap_to_itself(self):
-        national = (
+        (national,) = attach_comparisons(
             Observation.objects.filter(metric__slug="online-retail-sales", region__code="100000")
-            .with_national()
-            .get()
         )
         assert national.national_gap is None
 
@@ -393,9 +397,9 @@ class TestNationalComparison:
         metric = MetricFactory()
         ObservationFactory(metric=metric, region=CountryFactory(), value=None)
         provincial = ObservationFactory(metric=metric, region=ProvinceFactory(), published=True)
-        annotated = Observation.objects.with_national().get(pk=provincial.pk)
+        (annotated,) = attach_comparisons([provincial])
         assert annotated.national_gap is None
-        staff = Observation.objects.with_national(published_only=False).get(pk=provincial.pk)
+        (staff,) = attach_comparisons([provincial], published_only=False)
         assert staff.national_gap == Decimal("0")
 
 

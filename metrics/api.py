@@ -9,6 +9,7 @@ same serializers that answer requests.
 """
 
 import django_filters
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
@@ -16,6 +17,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from metrics.filters import RegionFilter, YearFilter
 from metrics.models import Metric, Observation, Region, Source
+from metrics.page_cache import cache_public_page
 from metrics.pagination import CappedPaginator
 from metrics.periods import PeriodType
 from metrics.serializers import (
@@ -104,8 +106,22 @@ class ObservationApiFilter(django_filters.FilterSet):
 
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
+    """
+    Published records, read-only. Answers are served from the page cache
+    while the database is unchanged, like the public pages; the rate limit
+    runs before (DRF's initial()), so cached answers still count against it.
+    """
+
     # Any identifier reaches the view, so a malformed one gets the API's JSON 404.
     lookup_value_regex = r"[^/]+"
+
+    @method_decorator(cache_public_page)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @method_decorator(cache_public_page)
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
 
 class RegionViewSet(PublicViewSet):

@@ -11,7 +11,9 @@ snapshot, hence a new key. Nothing has to remember to invalidate, and the
 key is right on every app server and on a read replica alike.
 
 Pages are rendered after the snapshot is read, so a cached page is never
-older than its key. Requests with a session (staff) and anything but a
+older than its key. The open-data API's answers are cached alike
+(metrics.api.PublicViewSet), after its rate limit has counted the request.
+Requests with a session (staff) and anything but a
 complete 200 answer are not cached. Other databases have no snapshot to
 read: there the pages are always rendered.
 """

@@ -71,6 +71,34 @@ class TestOnPostgreSQL:
         assert "Douyin campaign" in english and "抖音直播活动" not in english
         assert "抖音直播活动" in chinese
 
+    def test_api_answers_are_served_again_and_follow_withdrawals(self, client, page_cache):
+        program = ProgramFactory(published=True, title_en="JD.com rural logistics")
+        first = client.get("/api/programs/")
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get("/api/programs/")
+        # Only the snapshot is read: the answer is the stored one.
+        assert len(queries) == 1
+        assert again.json() == first.json()
+        assert again["Content-Type"] == "application/json"
+        assert program.slug in [row["slug"] for row in again.json()["results"]]
+        Program.objects.filter(pk=program.pk).update(publication_state=PublicationState.WITHDRAWN)
+        assert client.get("/api/programs/").json()["results"] == []
+        assert client.get(f"/api/programs/{program.slug}/").status_code == 404
+
+    def test_cached_api_answers_still_count_against_the_rate_limit(
+        self, client, page_cache, settings, monkeypatch
+    ):
+        monkeypatch.setattr(page_cache_module, "database_snapshot", lambda: "100:100:")
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"},
+        }
+        caches["default"].clear()
+        ProgramFactory(published=True)
+        answers = [client.get("/api/programs/").status_code for _ in range(4)]
+        caches["default"].clear()
+        assert answers == [200, 200, 200, 429]
+
     def test_staff_pages_are_always_rendered(self, client, page_cache):
         client.force_login(SuperuserFactory())
         visit(client, "/programs/")

@@ -5,6 +5,9 @@ import re
 import django_filters
 from django import forms
 from django.db.models import Count, Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -40,7 +43,37 @@ def region_options(limit: int = MAX_SELECT_OPTIONS) -> list[tuple[str, str]]:
     ]
 
 
-class RegionSelect(forms.Select):
+class PlainSelect(forms.Select):
+    """
+    A drop-down drawn in Python. Django draws every option through its own
+    template, which made the filter forms a third of a list page's time;
+    the markup is the same.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group_name, options, _index in widget["optgroups"]:
+            html = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (option["value"], flatatt(option["attrs"]), option["label"])
+                    for option in options
+                ),
+            )
+            if group_name is not None:
+                html = format_html('<optgroup label="{}">{}</optgroup>', group_name, html)
+            groups.append(html)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("".join(groups)),  # each part was escaped above
+        )
+
+
+class RegionSelect(PlainSelect):
     """The region drop-down; its options are read when it is drawn, not when a filter is built."""
 
     def optgroups(self, name, value, attrs=None):
@@ -48,7 +81,7 @@ class RegionSelect(forms.Select):
         return super().optgroups(name, value, attrs)
 
 
-class BoundedSelect(forms.Select):
+class BoundedSelect(PlainSelect):
     """A drop-down that becomes a text box when it would offer more than MAX_SELECT_OPTIONS."""
 
     def render(self, name, value, attrs=None, renderer=None):

@@ -1,0 +1,43 @@
+"""The filter drop-downs drawn in Python give the same markup as Django's own Select."""
+
+import pytest
+from django import forms
+from django.test.html import parse_html
+
+from metrics.filters import PlainSelect
+
+CHOICES = [
+    ("", "All regions"),
+    ("140000", "Shanxi (140000)"),
+    ("141000", '\u2003Linfen <county> & "town" (141000)'),
+]
+
+
+@pytest.mark.parametrize(
+    ("choices", "value", "attrs"),
+    [
+        (CHOICES, "141000", {"id": "id_region"}),
+        (CHOICES, None, {"id": "id_region", "aria-describedby": "region_help"}),
+        (CHOICES, "", {"required": True, "disabled": False}),
+        ([("Platforms", [("alibaba", "Alibaba"), ("jd", "JD.com")]), ("x", "Other")], "jd", {}),
+        ([], None, {"class": "filter"}),
+    ],
+)
+def test_plain_select_draws_what_django_draws(choices, value, attrs):
+    expected = forms.Select(choices=choices).render("region", value, attrs=attrs)
+    drawn = PlainSelect(choices=choices).render("region", value, attrs=attrs)
+    assert parse_html(drawn) == parse_html(expected)
+    assert "<county>" not in drawn
+
+
+def test_plain_select_marks_several_chosen_options():
+    choices = [("kuaishou", "Kuaishou"), ("douyin", "Douyin"), ("jd", "JD.com")]
+
+    class Multiple(PlainSelect):
+        allow_multiple_selected = True
+
+    drawn = Multiple(attrs={"multiple": True}, choices=choices).render(
+        "partner", ["kuaishou", "jd"]
+    )
+    expected = forms.SelectMultiple(choices=choices).render("partner", ["kuaishou", "jd"])
+    assert parse_html(drawn) == parse_html(expected)

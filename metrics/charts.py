@@ -15,10 +15,14 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 # Colour-blind-safe palette (Okabe-Ito), each at least 3:1 against white.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8a6d00", "#56B4E9", "#000000", "#E69F00"]
 MAX_SERIES = len(PALETTE)
+# Past this many points a series is drawn as a line alone: the dots would
+# overlap on the page, and each one carries its own tooltip markup.
+MAX_DOTS_PER_SERIES = 36
 
 
 def nice_step(span: Decimal, *, steps: int = 4) -> Decimal:
@@ -141,14 +145,21 @@ class Chart:
         )
 
     def _describe(self) -> str:
-        return "; ".join(
-            f"{series.name}: "
-            + ", ".join(
-                f"{point.label or point.when}: {self.format_value(point.value)}"
-                for point in series.points
-            )
-            for series in self.series
-        )
+        return "; ".join(self._describe_series(series) for series in self.series)
+
+    def _describe_series(self, series: Series) -> str:
+        def figure(point: Point) -> str:
+            return f"{point.label or point.when}: {self.format_value(point.value)}"
+
+        if len(series.points) <= MAX_DOTS_PER_SERIES:
+            return f"{series.name}: " + ", ".join(figure(point) for point in series.points)
+        points = sorted(series.points, key=lambda point: point.when)
+        return _("%(series)s: %(count)d figures, from %(first)s to %(last)s") % {
+            "series": series.name,
+            "count": len(points),
+            "first": figure(points[0]),
+            "last": figure(points[-1]),
+        }
 
     def _grid(self, low, high, step, y) -> str:
         lines = []
@@ -231,6 +242,8 @@ class Chart:
                 c=colour,
                 p=" ".join(f"{_n(x(point.when))},{_n(y(point.value))}" for point in points),
             )
+        if len(points) > MAX_DOTS_PER_SERIES:
+            return format_html('<g class="series">{}</g>', path)
         dots = format_html_join(
             "",
             '<circle cx="{}" cy="{}" r="4.5" fill="{}"><title>{}</title></circle>',

@@ -1,5 +1,8 @@
 """Public, read-only pages of metrics and regions: published records only."""
 
+from datetime import date
+
+from django.db.models import Exists, Max, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
@@ -11,6 +14,7 @@ from metrics.filters import MetricFilter, ObservationFilter
 from metrics.models import (
     Metric,
     Observation,
+    Region,
     attach_comparisons,
     rules_involving,
     violation_messages,
@@ -18,6 +22,21 @@ from metrics.models import (
 )
 from metrics.pagination import CappedPaginator
 from metrics.tables import DEFAULT_PER_PAGE, MetricTable, ObservationTable
+
+# The chart follows the latest years of the chosen figures: a whole history
+# of monthly figures grows without bound and would not fit the chart's width.
+# A year filter charts that year.
+CHART_YEARS = 5
+# What observation_chart reads: hundreds of figures are charted, and
+# building each one with all its fields was most of the page's time.
+CHARTED_FIELDS = [
+    "region_id",
+    "period_type",
+    "period_start",
+    "period_end",
+    "value",
+    "yoy_change",
+]
 
 
 class MetricListView(SingleTableMixin, FilterView):
@@ -57,20 +76,27 @@ class MetricDetailView(SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         context["metric"] = self.metric
         context["chart"] = self.chart(self.object_list)
+        context["chart_years"] = CHART_YEARS
         return context
 
     def chart(self, observations):
-        """Series of up to MAX_SERIES regions: the top of the filtered tree first."""
+        """
+        Series of up to MAX_SERIES regions, the top of the filtered tree
+        first, over the last CHART_YEARS calendar years of their figures.
+        """
+        # One index probe per region in tree order, stopping at MAX_SERIES,
+        # rather than reading every figure of the metric for its regions.
         region_ids = list(
-            observations.order_by("region__path")
-            .values_list("region_id", flat=True)
-            .distinct()[:MAX_SERIES]
+            Region.objects.filter(Exists(observations.filter(region=OuterRef("pk"))))
+            .order_by("path")
+            .values_list("pk", flat=True)[:MAX_SERIES]
         )
-        series = (
-            observations.filter(region_id__in=region_ids)
-            .select_related("region")
-            .order_by("period_end")
-        )
+        series = observations.filter(region_id__in=region_ids)
+        if latest := series.aggregate(latest=Max("period_end"))["latest"]:
+            series = series.filter(period_end__gte=date(latest.year - CHART_YEARS + 1, 1, 1))
+        # Up to MAX_SERIES regions, each read once rather than once per figure.
+        series = series.select_related(None).only(*CHARTED_FIELDS).prefetch_related("region")
+        series = series.order_by("period_end")
         return observation_chart(
             self.metric, series, title=_("%(metric)s over time") % {"metric": self.metric.name}
         )

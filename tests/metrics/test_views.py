@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -120,6 +121,35 @@ def test_chart_draws_one_line_per_region(client, shanxi):
     assert html.count("<polyline") == 2
     assert "Test City" in html
     assert "<title" in html and 'role="img"' in html
+
+
+def charted_labels(html):
+    """The period labels of the chart's tooltips, or of its description when dots are left out."""
+    desc = re.search(r"<desc [^>]*>(.*?)</desc>", html, re.S).group(1)
+    return re.findall(r"\b(?:19|20)\d\d\b", desc)
+
+
+def test_chart_follows_the_last_years_and_a_year_filter_charts_an_earlier_one(client, shanxi):
+    metric = Metric.objects.get(slug="online-retail-sales")
+    city = RegionFactory(parent=Region.objects.get(code="140000"), name_en="Test City")
+    add_monthly_series(metric, [city], range(2008, 2020))
+
+    html = client.get(f"/metrics/online-retail-sales/?region={city.code}").content.decode()
+    # Twelve years of monthly figures: the last five are charted as one
+    # line (55 points: too many dots to tell apart), and the description
+    # sums the line up instead of reading out every figure.
+    assert html.count("<polyline") == 1
+    assert "<circle" not in html
+    assert "Test City: 55 figures, from Jan–Feb 2015" in html
+    assert "to Jan–Dec 2019" in html
+    assert "last 5 years" in html
+
+    earlier = client.get(
+        f"/metrics/online-retail-sales/?region={city.code}&year=2009"
+    ).content.decode()
+    assert earlier.count("<polyline") == 1
+    assert set(charted_labels(earlier)) == {"2009"}
+    assert earlier.count("<circle") == 11  # a year's figures keep their dots
 
 
 def test_metric_export_holds_the_filtered_figures(client, shanxi):

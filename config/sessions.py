@@ -1,0 +1,39 @@
+"""
+Staff sessions that slide while they are used, with few writes.
+
+A session ends SESSION_COOKIE_AGE after it was last saved. Saving it on
+every request (SESSION_SAVE_EVERY_REQUEST) would write to the database on
+each admin click, and every committed write moves the snapshot that keys
+the public page cache (metrics.page_cache): one member of staff browsing
+the admin would keep every public page uncached. The session is saved
+again only once SESSION_REFRESH_SECONDS have passed since its last save,
+so it ends between SESSION_COOKIE_AGE - SESSION_REFRESH_SECONDS and
+SESSION_COOKIE_AGE after the last request.
+"""
+
+import time
+
+from django.conf import settings
+
+REFRESHED_AT = "_refreshed_at"
+
+
+class SlidingSessionMiddleware:
+    """Re-save a used session once it is SESSION_REFRESH_SECONDS old; visitors get none."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # A visitor without a session cookie is not given one; a session
+        # flushed by this request (sign-out) stays ended.
+        if session is None or session.session_key is None or session.is_empty():
+            return response
+        now = int(time.time())
+        if session.modified or now - session.get(REFRESHED_AT, 0) >= (
+            settings.SESSION_REFRESH_SECONDS
+        ):
+            session[REFRESHED_AT] = now
+        return response

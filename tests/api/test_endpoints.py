@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from metrics.models import Metric, Region
 from metrics.periods import Period
+from metrics.throttling import PublicRateThrottle
 from programs.models import Program
 from tests.factories import ObservationFactory, ProgramFactory
 from tests.test_published_only import MARKER, plant_unpublished_records
@@ -191,4 +192,25 @@ def test_anonymous_clients_are_rate_limited_with_retry_after(client, shanxi):
     refused = answers[-1]
     assert 0 < int(refused["Retry-After"]) <= 60
     assert "throttled" in refused.json()["detail"].lower()
+    cache.clear()
+
+
+@override_settings(
+    REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+)
+def test_the_rate_limit_counts_each_address_afresh_every_minute(client, shanxi, monkeypatch):
+    cache.clear()
+    clock = [600.0]
+    monkeypatch.setattr(PublicRateThrottle, "timer", lambda self: clock[0])
+
+    def answers(address, times=1):
+        return [client.get("/api/metrics/", REMOTE_ADDR=address).status_code for _ in range(times)]
+
+    assert answers("10.0.0.1", 3) == [200, 200, 429]
+    assert answers("10.0.0.2") == [200]  # another address has its own count
+    clock[0] += 45
+    refused = client.get("/api/metrics/", REMOTE_ADDR="10.0.0.1")
+    assert refused.status_code == 429 and refused["Retry-After"] == "15"
+    clock[0] += 15
+    assert answers("10.0.0.1", 3) == [200, 200, 429]
     cache.clear()

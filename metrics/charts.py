@@ -23,6 +23,7 @@ MAX_SERIES = len(PALETTE)
 # Past this many points a series is drawn as a line alone: the dots would
 # overlap on the page, and each one carries its own tooltip markup.
 MAX_DOTS_PER_SERIES = 36
+MAX_DOTS_PER_SPARKLINE = 12  # a compact chart is a quarter as wide
 
 
 def nice_step(span: Decimal, *, steps: int = 4) -> Decimal:
@@ -85,6 +86,11 @@ class Chart:
     @property
     def has_data(self) -> bool:
         return any(series.points for series in self.series)
+
+    @property
+    def max_dots(self) -> int:
+        """Series with more points than this are drawn as a line alone."""
+        return MAX_DOTS_PER_SPARKLINE if self.compact else MAX_DOTS_PER_SERIES
 
     @property
     def has_trend(self) -> bool:
@@ -151,7 +157,7 @@ class Chart:
         def figure(point: Point) -> str:
             return f"{point.label or point.when}: {self.format_value(point.value)}"
 
-        if len(series.points) <= MAX_DOTS_PER_SERIES:
+        if len(series.points) <= self.max_dots:
             return f"{series.name}: " + ", ".join(figure(point) for point in series.points)
         points = sorted(series.points, key=lambda point: point.when)
         return _("%(series)s: %(count)d figures, from %(first)s to %(last)s") % {
@@ -242,7 +248,7 @@ class Chart:
                 c=colour,
                 p=" ".join(f"{_n(x(point.when))},{_n(y(point.value))}" for point in points),
             )
-        if len(points) > MAX_DOTS_PER_SERIES:
+        if len(points) > self.max_dots:
             return format_html('<g class="series">{}</g>', path)
         dots = format_html_join(
             "",

@@ -29,7 +29,11 @@ class SlidingSessionMiddleware:
         session = getattr(request, "session", None)
         # A visitor without a session cookie is not given one; a session
         # flushed by this request (sign-out) stays ended.
-        if session is None or session.session_key is None or session.is_empty():
+        if session is None or session.session_key is None:
+            return response
+        # Reading the keys loads the session: an unknown or expired cookie
+        # comes back empty, and nothing is saved for it.
+        if not any(key != REFRESHED_AT for key in session.keys()):
             return response
         now = int(time.time())
         if session.modified or now - session.get(REFRESHED_AT, 0) >= (

@@ -191,6 +191,12 @@ class TestSessions:
         assert response.status_code == 302
         assert response["Location"].startswith(LOGIN)
 
+    def test_an_unknown_or_expired_cookie_is_dropped_not_turned_into_a_session(self, client):
+        client.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+        response = client.get("/programs/")
+        assert response.cookies[settings.SESSION_COOKIE_NAME].value == ""  # deleted
+        assert not Session.objects.exists()
+
     def test_visitors_get_no_session_and_signing_out_ends_it(self, client):
         assert client.get("/programs/").cookies.get(settings.SESSION_COOKIE_NAME) is None
         SuperuserFactory(username="admin.one")

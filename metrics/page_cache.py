@@ -54,7 +54,16 @@ def cache_public_page(view):
     def cached_view(request, *args, **kwargs):
         if not _cacheable(request) or (snapshot := database_snapshot()) is None:
             return view(request, *args, **kwargs)
-        page = "\n".join([snapshot, get_language() or "", request.get_full_path()])
+        # The whole address: API answers hold absolute links (pagination),
+        # and the API's media type may ask for another layout (indent).
+        page = "\n".join(
+            [
+                snapshot,
+                get_language() or "",
+                request.build_absolute_uri(),
+                getattr(request, "accepted_media_type", ""),
+            ]
+        )
         key = "public-page:" + hashlib.sha256(page.encode()).hexdigest()
         cache = caches[settings.PUBLIC_PAGE_CACHE]
         if (response := cache.get(key)) is not None:

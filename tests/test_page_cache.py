@@ -85,6 +85,16 @@ class TestOnPostgreSQL:
         assert client.get("/api/programs/").json()["results"] == []
         assert client.get(f"/api/programs/{program.slug}/").status_code == 404
 
+    def test_an_api_answer_is_kept_per_host_and_layout(self, client, page_cache, settings):
+        settings.ALLOWED_HOSTS = ["data.example"]
+        ProgramFactory.create_batch(2, published=True)
+        url = "/api/programs/?page_size=1"
+        client.get(url, HTTP_HOST="data.example:6666", HTTP_ACCEPT="application/json; indent=4")
+        plain = client.get(url, HTTP_HOST="data.example")
+        # Another port's links and another layout are not handed on.
+        assert plain.json()["next"].startswith("http://data.example/api/programs/?")
+        assert b"\n" not in plain.content
+
     def test_cached_api_answers_still_count_against_the_rate_limit(
         self, client, page_cache, settings, monkeypatch
     ):

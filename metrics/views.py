@@ -84,6 +84,10 @@ class MetricDetailView(SingleTableMixin, FilterView):
         Series of up to MAX_SERIES regions, the top of the filtered tree
         first, over the last CHART_YEARS calendar years of their figures.
         """
+        if latest := observations.aggregate(latest=Max("period_end"))["latest"]:
+            observations = observations.filter(
+                period_end__gte=date(latest.year - CHART_YEARS + 1, 1, 1)
+            )
         # One index probe per region in tree order, stopping at MAX_SERIES,
         # rather than reading every figure of the metric for its regions.
         region_ids = list(
@@ -91,12 +95,14 @@ class MetricDetailView(SingleTableMixin, FilterView):
             .order_by("path")
             .values_list("pk", flat=True)[:MAX_SERIES]
         )
-        series = observations.filter(region_id__in=region_ids)
-        if latest := series.aggregate(latest=Max("period_end"))["latest"]:
-            series = series.filter(period_end__gte=date(latest.year - CHART_YEARS + 1, 1, 1))
         # Up to MAX_SERIES regions, each read once rather than once per figure.
-        series = series.select_related(None).only(*CHARTED_FIELDS).prefetch_related("region")
-        series = series.order_by("period_end")
+        series = (
+            observations.filter(region_id__in=region_ids)
+            .select_related(None)
+            .only(*CHARTED_FIELDS)
+            .prefetch_related("region")
+            .order_by("period_end")
+        )
         return observation_chart(
             self.metric, series, title=_("%(metric)s over time") % {"metric": self.metric.name}
         )

@@ -152,6 +152,24 @@ def test_chart_follows_the_last_years_and_a_year_filter_charts_an_earlier_one(cl
     assert earlier.count("<circle") == 11  # a year's figures keep their dots
 
 
+def test_chart_regions_are_those_with_figures_in_the_charted_years(client, shanxi):
+    metric = Metric.objects.get(slug="online-retail-sales")
+    city = RegionFactory(parent=Region.objects.get(code="140000"), name_en="Test City")
+    counties = [
+        RegionFactory(parent=city, level=Region.Level.COUNTY, name_en=f"County {n}")
+        for n in range(9)
+    ]
+    # The first eight counties in tree order reported long ago; the ninth lately.
+    add_monthly_series(metric, counties[:8], [2008])
+    add_monthly_series(metric, counties[8:], [2019])
+
+    html = client.get(f"/metrics/online-retail-sales/?region={city.code}").content.decode()
+
+    assert html.count("<polyline") == 1
+    assert "County 8" in re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    assert set(charted_labels(html)) == {"2019"}
+
+
 def test_metric_export_holds_the_filtered_figures(client, shanxi):
     rows = read_csv(client.get("/metrics/online-retail-sales/observations.csv?region=140000"))
     header, figures = rows[0], rows[1:]

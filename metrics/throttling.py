@@ -30,6 +30,10 @@ class PublicRateThrottle(AnonRateThrottle):
             count = self.cache.incr(counter)
         except ValueError:  # expired or culled since add(): the window starts again
             self.cache.set(counter, count := 1, self.duration)
+        if count == 1:
+            # Redis's INCR recreates a key that expired since add() without
+            # an expiry; a window's first request makes sure it has one.
+            self.cache.touch(counter, self.duration)
         return count <= self.num_requests
 
     def wait(self):

@@ -11,9 +11,7 @@ from django.utils import timezone
 from metrics.models import Metric, Observation, QualityCheck, find_violations
 from metrics.periods import month_end
 
-# A count younger than this is shown as it is.
-QUALITY_CHECK_FRESH_FOR = timedelta(minutes=5)
-# Up to this many published figures, a page may count the warnings itself.
+# Up to this many published figures, a page counts the warnings itself.
 INLINE_CHECK_LIMIT = 20_000
 
 
@@ -33,30 +31,33 @@ def change_mismatches(observations=None, *, published_only: bool = False):
     )
 
 
-def record_quality_check() -> QualityCheck:
-    """Count the open warnings among published figures now, and keep the count."""
+def count_open_warnings() -> int:
+    """Published figures that break a validation rule or disagree with their own change."""
     published = Observation.objects.published()
     count = sum(1 for _violation in find_violations(published))
-    count += sum(1 for _mismatch in change_mismatches(published, published_only=True))
+    return count + sum(1 for _mismatch in change_mismatches(published, published_only=True))
+
+
+def record_quality_check() -> QualityCheck:
+    """Count the open warnings now, and keep the count for large sites' home page."""
     check, _created = QualityCheck.objects.update_or_create(
-        pk=1, defaults={"open_warnings": count, "checked_at": timezone.now()}
+        pk=1, defaults={"open_warnings": count_open_warnings(), "checked_at": timezone.now()}
     )
     return check
 
 
 def open_warning_count() -> int | None:
     """
-    The number of open data-quality warnings for the home page: the kept
-    count while it is fresh; else counted now where the published figures
-    are few; else the last kept count (None before the first check), which
-    `manage.py record_quality_check` on a timer keeps fresh.
+    The number of open data-quality warnings for the home page: counted now
+    while the published figures are few; past that, the count last kept by
+    `manage.py record_quality_check` on a timer (None before its first run).
+    Nothing is written here: a write on a public page would move the
+    snapshot that keys the page cache.
     """
-    latest = QualityCheck.objects.filter(pk=1).first()
-    if latest is not None and timezone.now() - latest.checked_at < QUALITY_CHECK_FRESH_FOR:
-        return latest.open_warnings
     few = Observation.objects.published().order_by().values("pk")[: INLINE_CHECK_LIMIT + 1]
     if few.count() <= INLINE_CHECK_LIMIT:
-        return record_quality_check().open_warnings
+        return count_open_warnings()
+    latest = QualityCheck.objects.filter(pk=1).first()
     return latest.open_warnings if latest is not None else None
 
 

@@ -62,7 +62,7 @@ class PlainSelect(forms.Select):
                     for option in options
                 ),
             )
-            if group_name is not None:
+            if group_name:  # as Django's template: no group for a blank name
                 html = format_html('<optgroup label="{}">{}</optgroup>', group_name, html)
             groups.append(html)
         return format_html(

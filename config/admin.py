@@ -7,10 +7,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from metrics.access import RegionScope
-from metrics.models import Observation, find_violations
+from metrics.admin_mixins import ReviewAdminMixin
+from metrics.models import Observation, ValidationRule, find_violations
 from metrics.quality import change_mismatches, outliers, overdue_metrics
-from programs.models import Program
+from metrics.workflow.scope import RegionScope
 
 # A long list helps nobody; the counts say how many there are in all.
 SHOWN_PER_CHECK = 200
@@ -37,18 +37,17 @@ class PolicyAdminSite(admin.AdminSite):
         """Everything in the user's regions that needs a look, each entry linked to its record."""
         scope = RegionScope.for_user(request.user)
         figures = Observation.objects.canonical().within(scope)
-        violations, more_violations = first(find_violations(figures))
+        violations, more_violations = first(
+            find_violations(figures, rules=ValidationRule.objects.for_staff())
+        )
         mismatches, more_mismatches = first(change_mismatches(figures))
         far_out, more_outliers = first(outliers(figures))
-        observations_in_review = list(
-            Observation.objects.within(scope)
-            .awaiting_review()
-            .select_related("metric", "region")
-            .order_by("metric__name_en")[:SHOWN_PER_CHECK]
-        )
-        programs_in_review = list(
-            Program.objects.within(scope).awaiting_review().order_by("title_en")[:SHOWN_PER_CHECK]
-        )
+        # Records of every kind the user can see that wait for a reviewer.
+        in_review = []
+        for model, model_admin in self._registry.items():
+            if isinstance(model_admin, ReviewAdminMixin):
+                waiting = model_admin.get_queryset(request).awaiting_review()
+                in_review += [(model._meta, record) for record in waiting[:SHOWN_PER_CHECK]]
         context = {
             **self.each_context(request),
             "title": _("Data quality"),
@@ -59,9 +58,8 @@ class PolicyAdminSite(admin.AdminSite):
             "outliers": far_out,
             "more_outliers": more_outliers,
             "overdue": overdue_metrics(figures),
-            "observations_in_review": observations_in_review,
-            "programs_in_review": programs_in_review,
-            "waiting_count": len(observations_in_review) + len(programs_in_review),
+            "in_review": in_review,
+            "waiting_count": len(in_review),
         }
         request.current_app = self.name
         return TemplateResponse(request, "admin/quality.html", context)

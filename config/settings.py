@@ -150,6 +150,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Who may do what to which record: the publication policy (metrics.workflow.policy).
+    "metrics.workflow.backends.WorkflowBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

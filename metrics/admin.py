@@ -2,34 +2,31 @@
 
 import reversion
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from metrics.access import RegionScope
 from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin, StrictLookupsMixin
 from metrics.importing import ObservationResource
 from metrics.models import (
     Metric,
     Observation,
-    PublicationState,
     Region,
     RegionAssignment,
     ReviewStep,
     Source,
     ValidationRule,
 )
-from metrics.services import observation_propose_correction
+from metrics.workflow import policy
+from metrics.workflow.policy import Step
+from metrics.workflow.scope import RegionScope
 
 
 @admin.register(Region)
@@ -45,16 +42,21 @@ class RegionAdmin(AuditedAdmin):
     def scope_queryset(self, queryset, scope):
         return queryset.filter(scope.q())
 
-    def save_model(self, request, obj, form, change):
-        old_path = Region.objects.get(pk=obj.pk).path if change else None
-        super().save_model(request, obj, form, change)
-        if old_path and old_path != obj.path:
-            # A new code or parent moves the whole subtree.
-            Region.objects.exclude(pk=obj.pk).rebase(old_path, obj.path)
+
+class SharedReferenceAdmin(ReviewAdminMixin, AuditedAdmin):
+    """
+    Sources, metrics, organisations and validation rules: shown on every
+    page that uses them, so reviewed like figures, and changed only by
+    staff whose regions cover every region that uses them.
+    """
+
+    change_form_template = "admin/publishable_change_form.html"
+    readonly_fields = ["publication_state", "published_at", "revised_at", "revision_of"]
+    list_filter = ["publication_state"]
 
 
 @admin.register(Source)
-class SourceAdmin(AuditedAdmin):
+class SourceAdmin(SharedReferenceAdmin):
     list_display = ["title_en", "publisher", "published_on", "url"]
     search_fields = ["title_en", "title_zh", "publisher", "slug"]
     date_hierarchy = "published_on"
@@ -62,7 +64,7 @@ class SourceAdmin(AuditedAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(AuditedAdmin):
+class MetricAdmin(SharedReferenceAdmin):
     list_display = [
         "name_en",
         "name_zh",
@@ -73,7 +75,7 @@ class MetricAdmin(AuditedAdmin):
         "is_cumulative",
         "category",
     ]
-    list_filter = ["category", "unit", "frequency", "is_cumulative"]
+    list_filter = ["publication_state", "category", "unit", "frequency", "is_cumulative"]
     search_fields = ["name_en", "name_zh", "slug"]
     autocomplete_fields = ["source"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -93,19 +95,19 @@ class MetricAdmin(AuditedAdmin):
                 ]
             },
         ),
+        (
+            _("Publication"),
+            {"fields": ["publication_state", "published_at", "revised_at", "revision_of"]},
+        ),
     ]
-
-
-IDENTITY_FIELDS = ["metric", "region", "period_type", "period_start", "period_end"]
 
 
 @admin.register(Observation)
 class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
-    review_permission = "metrics.review_observation"
     resource_classes = [ObservationResource]
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
-    change_form_template = "admin/metrics/observation/change_form.html"
+    change_form_template = "admin/publishable_change_form.html"
     list_display = [
         "metric",
         "region",
@@ -167,13 +169,6 @@ class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
         matches = Q(metric_id__in=list(metrics)) | Q(region_id__in=list(regions))
         return queryset.filter(matches), False
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.revision_of_id:
-            # A correction changes the figure, not which figure it is.
-            fields += IDENTITY_FIELDS
-        return fields
-
     @admin.display(description=_("period"), ordering="period_end")
     def period(self, obj):
         return obj.period_label
@@ -186,78 +181,17 @@ class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
     def display_change(self, obj):
         return obj.formatted_change or "–"
 
-    @admin.display(description=_("revision"))
-    def revision_marker(self, obj):
-        if obj.revision_of_id:
-            return format_html("<strong>{}</strong>", _t("correction"))
-        if obj.revised_at:
-            return _t("revised %(date)s") % {"date": obj.revised_at.date().isoformat()}
-        return ""
-
-    # Corrections of published figures --------------------------------------------
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/correct/",
-                self.admin_site.admin_view(self.correct_view),
-                name="metrics_observation_correct",
-            ),
-            *super().get_urls(),
-        ]
-
-    def may_propose_correction(self, request, obj) -> bool:
-        return (
-            obj.publication_state == PublicationState.PUBLISHED
-            and obj.revision_of_id is None
-            and request.user.has_perm("metrics.add_observation")
-            and RegionScope.for_user(request.user).contains(obj.region)
-        )
-
-    def correct_view(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404(_t("No such record, or it is outside your regions."))
-        if request.method != "POST" or not self.may_propose_correction(request, obj):
-            raise PermissionDenied
-        try:
-            correction = observation_propose_correction(observation=obj, user=request.user)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(self._change_url(obj))
-        self.message_user(
-            request,
-            _t(
-                "This is a correction of the published figure. The public keeps seeing the "
-                "published value until a reviewer publishes the correction."
-            ),
-            messages.INFO,
-        )
-        return HttpResponseRedirect(self._change_url(correction))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        extra_context = extra_context or {}
-        if obj is not None:
-            extra_context.update(
-                correct_url=reverse("admin:metrics_observation_correct", args=[quote(obj.pk)])
-                if self.may_propose_correction(request, obj)
-                else None,
-                open_correction=obj.corrections.first(),
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
     # Import and export --------------------------------------------------------------
 
     def has_import_permission(self, request):
-        return request.user.has_perm("metrics.import_observation")
+        return policy.can(request.user, Step.CREATE, model=Observation)
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        scope = RegionScope.for_user(request.user)
-        return {**super().get_import_resource_kwargs(request, **kwargs), "in_scope": scope.contains}
+        # Each row asks the policy whether this user may create or change its figure.
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
 
     def get_import_data_kwargs(self, **kwargs):
         # The confirming import must roll back on any invalid row too, not only the preview.
@@ -282,7 +216,7 @@ class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
 
 
 @admin.register(ValidationRule)
-class ValidationRuleAdmin(AuditedAdmin):
+class ValidationRuleAdmin(SharedReferenceAdmin):
     list_display = [
         "name_en",
         "kind",
@@ -292,7 +226,7 @@ class ValidationRuleAdmin(AuditedAdmin):
         "tolerance",
         "is_active",
     ]
-    list_filter = ["kind", "is_active"]
+    list_filter = ["publication_state", "kind", "is_active"]
     list_select_related = ["subject", "reference", "denominator"]
     search_fields = ["name_en", "name_zh", "slug"]
     autocomplete_fields = ["subject", "reference", "denominator"]
@@ -316,6 +250,12 @@ class ReviewStepAdmin(StrictLookupsMixin, admin.ModelAdmin):
     list_select_related = ["user", "content_type"]
     date_hierarchy = "at"
     show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return policy.can(request.user, Step.VIEW, model=ReviewStep)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can(request.user, Step.VIEW, model=ReviewStep)
 
     def has_add_permission(self, request):
         return False

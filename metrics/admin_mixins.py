@@ -25,16 +25,20 @@ from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from metrics.access import RegionScope
 from metrics.models import (
-    ALLOWED_TRANSITIONS,
+    WORKFLOW_FIELDS,
     LockVersioned,
     PublicationState,
+    Publishable,
+    PublishedVersion,
     Region,
     ReviewStep,
 )
 from metrics.pagination import CappedPaginator
-from metrics.services import PublicationError, records_move_to, stale_records
+from metrics.workflow import history, policy, steps
+from metrics.workflow.policy import Step, WorkflowError
+from metrics.workflow.scope import RegionScope
+from metrics.workflow.steps import StepRefused, stale_records
 
 STALE_MESSAGE = _(
     "Someone else saved this record after you opened it. Your changes were not saved; "
@@ -105,7 +109,7 @@ def field_changes(version, previous) -> list[tuple[str, object, object]]:
     before = previous.field_dict if previous is not None else {}
     changes = []
     for name, value in now.items():
-        if name in ("lock_version",) or before.get(name) == value:
+        if name in ("lock_version", "authors") or before.get(name) == value:
             continue
         try:
             label = str(model._meta.get_field(name).verbose_name)
@@ -147,33 +151,68 @@ def _previous_version(version):
     )
 
 
-def _current_lock_versions(revision) -> dict:
-    """{(model, pk): lock version now} of the lock-versioned records a revision holds."""
-    locks = {}
+def _workflow_fields_now(revision) -> dict:
+    """
+    {(model, pk): {field: value}} of the workflow fields (state, lock
+    version, authors, ...) of the records a revision holds, as they are now;
+    None for a record that no longer exists.
+    """
+    now = {}
     for version in revision.version_set.all():
         model = version._model
-        if model is not None and issubclass(model, LockVersioned):
-            current = (
-                model._base_manager.filter(pk=version.object_id)
-                .values_list("lock_version", flat=True)
-                .first()
-            )
-            if current is not None:
-                locks[(model, version.object_id)] = current
-    return locks
+        if model is None or not issubclass(model, LockVersioned | Publishable):
+            continue
+        names = [field.attname for field in model._meta.concrete_fields]
+        names = [name for name in names if name.removesuffix("_id") in WORKFLOW_FIELDS]
+        now[(model, version.object_id)] = (
+            model._base_manager.filter(pk=version.object_id).values(*names).first()
+        )
+    return now
 
 
-def _refusing_stale(action):
-    """An admin action that does nothing when a selected record changed since it was loaded."""
+def _restore_workflow_fields(before: dict, user) -> None:
+    """
+    A revert restores content, never the workflow's fields: the state, the
+    lock version (a form loaded before the revert must still be refused),
+    the correction link. A record the revert brought back is a draft, and
+    whoever reverted is among the authors of the restored content.
+    """
+    for (model, pk), fields in before.items():
+        if fields is None:
+            fields = {"lock_version": 0}
+            if issubclass(model, Publishable):
+                fields.update(
+                    publication_state=PublicationState.DRAFT,
+                    published_at=None,
+                    revised_at=None,
+                    revision_of_id=None,
+                )
+        if issubclass(model, Publishable):
+            authors = list(fields.get("authors") or [])
+            fields["authors"] = authors if user.pk in authors else [*authors, user.pk]
+        model._base_manager.filter(pk=pk).update(**fields)
+
+
+def _deleting_as_the_policy_allows(action):
+    """
+    Django's delete action checks only that the user may delete records of
+    the model: here every selected record is asked about, and the action
+    does nothing when one was changed since the user loaded it.
+    """
 
     @functools.wraps(action)
     def checked(modeladmin, request, queryset):
+        refused = [
+            (record, message)
+            for record in queryset
+            if (message := policy.refusal(request.user, Step.DELETE, record))
+        ]
         stale = stale_records(queryset, getattr(request, "seen_versions", None))
-        if not stale:
+        refused += [(record, steps.stale_message(record)) for record in stale]
+        if not refused:
             return action(modeladmin, request, queryset)
-        message = _t("Someone else changed it since you loaded the page; reload and try again.")
-        for record in stale:
-            modeladmin.message_user(request, f"{record}: {message}", messages.ERROR)
+        for _record, message in refused:
+            modeladmin.message_user(request, message, messages.ERROR)
         modeladmin.message_user(
             request, _t("Nothing was changed; correct the records above first."), messages.ERROR
         )
@@ -248,8 +287,11 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
     """
     Every save, inlines included, is a django-reversion revision with its
     author: the history page shows field-level differences and can revert
-    a record together with its inlines. Records outside the user's regions
-    answer 404, whatever the URL. Lists never count a whole table twice.
+    a record together with its inlines. Whether the user may see, add,
+    change or delete a record is the publication policy's answer
+    (metrics.workflow.policy), asked here for every screen. Records outside
+    the user's regions answer 404, whatever the URL. Lists never count a
+    whole table twice.
     """
 
     show_full_result_count = False
@@ -261,6 +303,51 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
         # history: they would show as changes nobody made.
         options["exclude"] = tuple(getattr(model, "derived_fields", ()))
         super().reversion_register(model, **options)
+
+    # What the user may do: the policy's answers ----------------------------
+
+    def has_module_permission(self, request):
+        return policy.can(request.user, Step.VIEW, model=self.model)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can(request.user, Step.VIEW, obj, model=self.model)
+
+    def has_add_permission(self, request):
+        return policy.can(request.user, Step.CREATE, model=self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return policy.can(request.user, Step.EDIT, obj, model=self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.can(request.user, Step.DELETE, obj, model=self.model)
+
+    # Writes: asked again, on the record as the form left it -------------------
+
+    @property
+    def is_publishable(self) -> bool:
+        return issubclass(self.model, Publishable)
+
+    def save_model(self, request, obj, form, change):
+        if self.is_publishable:
+            policy.check(request.user, Step.EDIT if change else Step.CREATE, obj, fresh=True)
+            steps.note_author(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if self.is_publishable and self.model.region_path:
+            # Regions chosen in the form are saved only now: the record
+            # must still lie in the user's regions.
+            policy.check(request.user, Step.EDIT, form.instance, fresh=True)
+
+    def delete_model(self, request, obj):
+        policy.check(request.user, Step.DELETE, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            policy.check(request.user, Step.DELETE, record)
+        super().delete_queryset(request, queryset)
 
     # Region scope ----------------------------------------------------------
 
@@ -331,9 +418,36 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
         )
         if version is None or not self._revision_is_visible(request, version.revision):
             raise Http404(_t("No such record, or it is outside your regions."))
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        refused = self._revert_refusals(request, version.revision)
+        if refused:
+            for message in refused:
+                self.message_user(request, message, messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(
+                    f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_history",
+                    args=[quote(unquote(object_id))],
+                )
+            )
         request.reverting_revision = True
-        request.lock_versions_before_revert = _current_lock_versions(version.revision)
+        request.workflow_fields_before_revert = _workflow_fields_now(version.revision)
         return super().revision_view(request, object_id, version_id, extra_context)
+
+    def _revert_refusals(self, request, revision) -> list[str]:
+        """A revert edits every record of the revision: the policy must allow each edit."""
+        refused = []
+        for version in revision.version_set.all():
+            model = version._model
+            if model is None:
+                continue
+            current = model._base_manager.filter(pk=version.object_id).first()
+            step = Step.EDIT if current is not None else Step.CREATE
+            message = policy.refusal(request.user, step, current, model=model)
+            if message is not None:
+                refused.append(message)
+        return refused
 
     def _revision_is_visible(self, request, revision) -> bool:
         if request.user.is_superuser:
@@ -353,10 +467,7 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
             # Django answer with a redirect, which reversion takes for success and
             # keeps: refuse instead, which rolls the revert back.
             self._require_visible(request, object_id)
-            # A revert restores the content, not the lock counter: a form
-            # loaded before the revert must still be refused afterwards.
-            for (model, pk), lock_version in request.lock_versions_before_revert.items():
-                model._base_manager.filter(pk=pk).update(lock_version=lock_version)
+            _restore_workflow_fields(request.workflow_fields_before_revert, request.user)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
@@ -368,6 +479,11 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
     def recover_view(self, request, version_id, extra_context=None):
         if not request.user.is_superuser:
             raise PermissionDenied
+        version = Version.objects.filter(pk=version_id).first()
+        if version is not None:
+            # A recovered record comes back as a draft, to be reviewed again.
+            request.reverting_revision = True
+            request.workflow_fields_before_revert = _workflow_fields_now(version.revision)
         return super().recover_view(request, version_id, extra_context)
 
     # Optimistic locking for actions ----------------------------------------------
@@ -414,12 +530,10 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
-        if self.is_lock_versioned and "delete_selected" in actions:
-            # Django's delete action knows nothing of versions: refuse it too
-            # when a selected record was changed since the user loaded it.
+        if "delete_selected" in actions:
             action = actions["delete_selected"]
             actions["delete_selected"] = dataclasses.replace(
-                action, func=_refusing_stale(action.func)
+                action, func=_deleting_as_the_policy_allows(action.func)
             )
         return actions
 
@@ -439,10 +553,22 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
 
 
 DECISIONS = {
-    PublicationState.IN_REVIEW: _("Submit for review"),
-    PublicationState.PUBLISHED: _("Publish"),
-    PublicationState.DRAFT: _("Return to draft"),
-    PublicationState.WITHDRAWN: _("Withdraw from the public"),
+    Step.SUBMIT: _("Submit for review"),
+    Step.PUBLISH: _("Publish"),
+    Step.RETURN: _("Return to draft"),
+    Step.WITHDRAW: _("Withdraw from the public"),
+    Step.REOPEN: _("Reopen as a draft"),
+}
+NOTE_HELP = _(
+    "Required when returning or withdrawing (say why), and when submitting a correction "
+    "(say what it corrects and why: the public history shows it)."
+)
+
+
+NOTE_MISSING = {
+    Step.SUBMIT: _("Say what the correction changes and why; the public history shows this note."),
+    Step.RETURN: _("Say why, so that the editor knows what to change."),
+    Step.WITHDRAW: _("Say why it is withdrawn; its history keeps the note."),
 }
 
 
@@ -452,65 +578,87 @@ class ReviewForm(forms.Form):
         label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when returning or withdrawing: say why."),
+        help_text=NOTE_HELP,
     )
     lock_version_seen = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, decisions, **kwargs):
+    def __init__(self, *args, decisions, record, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].choices = [(state, DECISIONS[state]) for state in decisions]
+        self.record = record
+        self.fields["decision"].choices = [(step, DECISIONS[step]) for step in decisions]
 
     def clean(self):
         cleaned_data = super().clean()
-        needs_note = {PublicationState.DRAFT, PublicationState.WITHDRAWN}
-        if cleaned_data.get("decision") in needs_note and not cleaned_data.get("note", "").strip():
-            self.add_error("note", _("Say why, so that the editor knows what to change."))
+        decision = cleaned_data.get("decision")
+        if decision and policy.needs_note(decision, self.record):
+            if not cleaned_data.get("note", "").strip():
+                self.add_error("note", NOTE_MISSING[decision])
         return cleaned_data
+
+
+class NoteForm(forms.Form):
+    """The note a bulk return or withdrawal needs, asked for before it is taken."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say why: the editors (and, for a withdrawal, the history) keep it."),
+    )
 
 
 class ReviewAdminMixin:
     """
-    Review before publish: editors submit drafts; reviewers publish, return
-    with a note, or withdraw. Each step is recorded with who and when.
-    Bulk actions do the same for many records at once.
+    Review before publish, on every screen of a publishable record: the
+    Review page offers the decisions the policy allows the user on the
+    record; bulk actions take the same steps for many records at once;
+    "Propose a correction" opens a draft copy of a published record. Every
+    step goes through metrics.workflow.steps, which asks the policy again.
     """
 
-    review_permission: str  # e.g. "metrics.review_observation"
-    actions = ["submit_for_review", "publish", "withdraw"]
+    actions = [
+        "submit_for_review",
+        "publish",
+        "return_to_draft",
+        "withdraw",
+    ]
 
-    def has_review_permission(self, request, obj=None):
-        return request.user.has_perm(self.review_permission)
+    def has_submit_permission(self, request):
+        return policy.can(request.user, Step.SUBMIT, model=self.model)
 
-    def has_submit_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
+    def has_publish_permission(self, request):
+        return policy.can(request.user, Step.PUBLISH, model=self.model)
+
+    def has_return_permission(self, request):
+        return policy.can(request.user, Step.RETURN, model=self.model)
+
+    def has_withdraw_permission(self, request):
+        return policy.can(request.user, Step.WITHDRAW, model=self.model)
 
     def allowed_decisions(self, request, obj) -> list[str]:
-        current = PublicationState(obj.publication_state)
-        decisions = []
-        for state in ALLOWED_TRANSITIONS[current]:
-            if state == PublicationState.IN_REVIEW:
-                allowed = self.has_submit_permission(request, obj)
-            else:
-                allowed = self.has_review_permission(request, obj)
-            if allowed:
-                decisions.append(state)
-        return decisions
+        return [step for step in policy.DECISIONS if policy.can(request.user, step, obj)]
 
-    # Editing rules ------------------------------------------------------------
+    def choices_for(self, request):
+        """A correction in progress is not a record to link to."""
+        return super().choices_for(request).canonical()
 
-    def has_change_permission(self, request, obj=None):
-        if not super().has_change_permission(request, obj):
-            return False
-        return obj is None or self.content_is_editable(request, obj)
+    def get_prepopulated_fields(self, request, obj=None):
+        # A correction's identifier is the corrected record's: not typed.
+        if obj is not None and obj.revision_of_id:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
-        if not super().has_delete_permission(request, obj):
-            return False
-        return obj is None or obj.publication_state == PublicationState.DRAFT
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.revision_of_id:
+            # A correction changes the record, not which record it is.
+            fields += [name for name in self.model.identity_fields if name not in fields]
+        return fields
 
-    def content_is_editable(self, request, obj) -> bool:
-        """Drafts only: a submitted record waits for review, a published one is corrected."""
-        return obj.publication_state == PublicationState.DRAFT
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        return shown + [
+            name for name in ("publication_badge", "revision_marker") if name not in shown
+        ]
 
     # Views ---------------------------------------------------------------------
 
@@ -521,6 +669,11 @@ class ReviewAdminMixin:
                 "<path:object_id>/review/",
                 self.admin_site.admin_view(self.review_view),
                 name=f"{opts.app_label}_{opts.model_name}_review",
+            ),
+            path(
+                "<path:object_id>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name=f"{opts.app_label}_{opts.model_name}_correct",
             ),
             *super().get_urls(),
         ]
@@ -535,28 +688,24 @@ class ReviewAdminMixin:
         form = ReviewForm(
             request.POST or None,
             decisions=decisions,
+            record=obj,
             initial={"lock_version_seen": obj.lock_version},
         )
         if request.method == "POST" and form.is_valid():
+            decision = Step(form.cleaned_data["decision"])
             try:
-                records_move_to(
+                steps.take_step(
+                    decision,
                     records=[obj],
-                    state=form.cleaned_data["decision"],
                     user=request.user,
-                    note=form.cleaned_data["note"].strip(),
-                    seen_versions={obj.pk: form.cleaned_data["lock_version_seen"]},
+                    note=form.cleaned_data["note"],
+                    seen={obj.pk: form.cleaned_data["lock_version_seen"]},
                 )
-            except PublicationError as error:
+            except StepRefused as error:
                 for _record, message in error.failures:
                     form.add_error(None, message)
             else:
-                self.message_user(
-                    request,
-                    _t("%(record)s: %(decision)s.")
-                    % {"record": obj, "decision": DECISIONS[form.cleaned_data["decision"]]},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(obj))
+                return self._after_decision(request, obj, decision)
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -567,9 +716,39 @@ class ReviewAdminMixin:
             "form": form,
             "steps": ReviewStep.objects.for_record(obj),
             "change_url": self._change_url(obj),
+            "differences": self.correction_differences(obj),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/review.html", context)
+
+    def _after_decision(self, request, obj, decision):
+        if decision == Step.PUBLISH and obj.revision_of_id:
+            # The correction is applied and gone: land on the record it corrected.
+            original = obj.revision_of
+            self.message_user(
+                request,
+                _t(
+                    "%(record)s: the correction is published. The public sees the corrected "
+                    "content, and the record's history lists the earlier one."
+                )
+                % {"record": original},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._change_url(original))
+        self.message_user(
+            request,
+            _t("%(record)s: %(decision)s.") % {"record": obj, "decision": DECISIONS[decision]},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(obj))
+
+    def correction_differences(self, obj) -> list:
+        """What a correction changes, field by field, against the published record."""
+        if not obj.revision_of_id:
+            return []
+        return history.differences(
+            self.model, history.snapshot(obj.revision_of), history.snapshot(obj)
+        )
 
     def _change_url(self, obj):
         opts = self.model._meta
@@ -578,11 +757,34 @@ class ReviewAdminMixin:
             args=[quote(obj.pk)],
         )
 
+    def correct_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(_t("No such record, or it is outside your regions."))
+        if request.method != "POST" or not policy.can(request.user, Step.CORRECT, model=self.model):
+            raise PermissionDenied
+        try:
+            correction = steps.propose_correction(record=obj, user=request.user)
+        except (ValidationError, WorkflowError) as error:
+            messages_ = error.messages if isinstance(error, ValidationError) else [error.message]
+            self.message_user(request, " ".join(messages_), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(obj))
+        self.message_user(
+            request,
+            _t(
+                "This is a correction of the published record. The public keeps seeing the "
+                "published content until a reviewer publishes the correction."
+            ),
+            messages.INFO,
+        )
+        return HttpResponseRedirect(self._change_url(correction))
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         extra_context = extra_context or {}
         if obj is not None:
             opts = self.model._meta
+            open_correction = obj.corrections.first()
             extra_context.update(
                 review_steps=ReviewStep.objects.for_record(obj),
                 review_url=reverse(
@@ -591,63 +793,105 @@ class ReviewAdminMixin:
                 )
                 if self.allowed_decisions(request, obj)
                 else None,
+                correct_url=reverse(
+                    f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_correct",
+                    args=[quote(obj.pk)],
+                )
+                if open_correction is None and policy.can(request.user, Step.CORRECT, obj)
+                else None,
+                open_correction=open_correction,
+                differences=self.correction_differences(obj),
+                earlier_versions=PublishedVersion.objects.for_record(obj)[:20],
+                workflow_refusal=policy.refusal(request.user, Step.EDIT, obj),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Bulk actions ----------------------------------------------------------------------
 
-    def _move(self, request, queryset, state, done_message):
+    def _take(self, request, queryset, step, done_message, note=""):
         try:
-            count = records_move_to(
+            count = steps.take_step(
+                step,
                 records=queryset,
-                state=state,
                 user=request.user,
-                seen_versions=getattr(request, "seen_versions", None),
+                note=note,
+                seen=getattr(request, "seen_versions", None),
             )
-        except PublicationError as error:
-            for record, message in error.failures:
-                self.message_user(request, f"{record}: {message}", messages.ERROR)
+        except StepRefused as error:
+            for _record, message in error.failures:
+                self.message_user(request, message, messages.ERROR)
             self.message_user(
                 request, _t("Nothing was changed; correct the records above first."), messages.ERROR
             )
-            return
+            return None
         self.message_user(request, done_message(count), messages.SUCCESS)
+        return None
+
+    def _take_with_note(self, request, queryset, step, title, done_message):
+        """Ask for the note on a page of its own, then take the step with it."""
+        seen = getattr(request, "seen_versions", None) or {}
+        form = NoteForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            return self._take(request, queryset, step, done_message, form.cleaned_data["note"])
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": opts,
+            "app_label": opts.app_label,
+            "queryset": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            # The versions the user saw travel on, so that the step is refused
+            # for a record someone changed since.
+            "selected": [
+                f"{record.pk}:{seen.get(record.pk, record.lock_version)}" for record in queryset
+            ],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/review_action_note.html", context)
 
     @admin.action(description=_("Submit selected for review"), permissions=["submit"])
     def submit_for_review(self, request, queryset):
-        not_editable = [obj for obj in queryset if not self.has_submit_permission(request, obj)]
-        if not_editable:
-            self.message_user(
-                request,
-                _t("Only drafts can be submitted: %s") % ", ".join(map(str, not_editable)),
-                messages.ERROR,
-            )
-            return
-        self._move(
+        return self._take(
             request,
             queryset,
-            PublicationState.IN_REVIEW,
+            Step.SUBMIT,
             lambda n: (
                 ngettext("%d record submitted for review.", "%d records submitted for review.", n)
                 % n
             ),
         )
 
-    @admin.action(description=_("Publish selected"), permissions=["review"])
+    @admin.action(description=_("Publish selected"), permissions=["publish"])
     def publish(self, request, queryset):
-        self._move(
+        return self._take(
             request,
             queryset,
-            PublicationState.PUBLISHED,
+            Step.PUBLISH,
             lambda n: ngettext("%d record published.", "%d records published.", n) % n,
         )
 
-    @admin.action(description=_("Withdraw selected"), permissions=["review"])
-    def withdraw(self, request, queryset):
-        self._move(
+    @admin.action(description=_("Return selected to draft (with a note)"), permissions=["return"])
+    def return_to_draft(self, request, queryset):
+        return self._take_with_note(
             request,
             queryset,
-            PublicationState.WITHDRAWN,
+            Step.RETURN,
+            _t("Return to draft: say why"),
+            lambda n: (
+                ngettext("%d record returned to draft.", "%d records returned to draft.", n) % n
+            ),
+        )
+
+    @admin.action(description=_("Withdraw selected (with a note)"), permissions=["withdraw"])
+    def withdraw(self, request, queryset):
+        return self._take_with_note(
+            request,
+            queryset,
+            Step.WITHDRAW,
+            _t("Withdraw from the public: say why"),
             lambda n: ngettext("%d record withdrawn.", "%d records withdrawn.", n) % n,
         )
 
@@ -658,3 +902,11 @@ class ReviewAdminMixin:
             obj.publication_state,
             obj.get_publication_state_display(),
         )
+
+    @admin.display(description=_("revision"))
+    def revision_marker(self, obj):
+        if obj.revision_of_id:
+            return format_html("<strong>{}</strong>", _t("correction"))
+        if obj.revised_at:
+            return _t("revised %(date)s") % {"date": obj.revised_at.date().isoformat()}
+        return ""

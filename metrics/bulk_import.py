@@ -6,15 +6,17 @@ right for the few hundred figures of a monthly release. A release of a
 whole series, or a migration from another system, needs the same rules at
 another scale: rows are checked in Python with the same parsers and rules
 (period labels, units, qualifiers, shares within 0-100, regions within the
-user's scope), streamed into a temporary table (COPY on PostgreSQL), and
-merged into the observations in one statement. All or nothing: one bad
-row, a duplicate, or a row that would change a published figure, and
-nothing is written. Memory stays flat: rows are never all held at once.
+user's scope, as the publication policy decides), streamed into a
+temporary table (COPY on PostgreSQL), and merged into the observations in
+one statement. All or nothing: one bad row, a duplicate, or a row that
+would change a figure that is not a draft (in review, published or
+withdrawn), and nothing is written. Memory stays flat: rows are never all
+held at once.
 """
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -23,8 +25,10 @@ from django.utils.translation import gettext as _
 
 from metrics.formatting import Qualifier
 from metrics.importing import HEADER_ALIASES, QUALIFIER_WORDS, parse_figure
-from metrics.models import Metric, PublicationState, Region, Source
+from metrics.models import Metric, Observation, PublicationState, Region, Source
 from metrics.periods import Period
+from metrics.workflow import policy
+from metrics.workflow.policy import Step
 
 MAX_REPORTED_ERRORS = 50
 BATCH = 5000
@@ -70,13 +74,15 @@ class _Lookups:
             for key in (region.code, region.name_en.lower(), region.name_zh):
                 if key:
                     self.regions.setdefault(key, region)
+        self.regions_by_pk = {region.pk: region for region in self.regions.values()}
         self.metrics = {}
-        for metric in Metric.objects.all():
+        for metric in Metric.objects.canonical():
             for key in (metric.slug, metric.name_en.lower(), metric.name_zh):
                 if key:
                     self.metrics.setdefault(key, metric)
+        self.metrics_by_pk = {metric.pk: metric for metric in self.metrics.values()}
         self.sources = {}
-        for source in Source.objects.only("pk", "slug", "title_en", "title_zh"):
+        for source in Source.objects.canonical().only("pk", "slug", "title_en", "title_zh"):
             for key in (source.slug, source.title_en, source.title_zh):
                 if key:
                     self.sources.setdefault(key, source)
@@ -103,14 +109,12 @@ def read_rows(stream: io.TextIOBase) -> Iterator[dict]:
         yield dict(zip(keys, values, strict=False))
 
 
-def check_row(row: dict, lookups: _Lookups, in_scope: Callable | None) -> tuple[tuple, list[str]]:
+def check_row(row: dict, lookups: _Lookups, user) -> tuple[tuple, list[str]]:
     """The row as temporary-table values, and what is wrong with it (empty when nothing)."""
     problems = []
     region = lookups.region(row.get("region"))
     if region is None:
         problems.append(_("There is no region %(region)r.") % {"region": row.get("region")})
-    elif in_scope is not None and not in_scope(region):
-        problems.append(_("You may not enter figures for %(region)s.") % {"region": region.name})
     metric = lookups.metric(row.get("metric"))
     if metric is None:
         problems.append(_("There is no metric %(metric)r.") % {"metric": row.get("metric")})
@@ -149,6 +153,16 @@ def check_row(row: dict, lookups: _Lookups, in_scope: Callable | None) -> tuple[
         source = lookups.sources.get(row["source"].strip())
         if source is None:
             problems.append(_("There is no source %(source)r.") % {"source": row["source"]})
+    if not problems:
+        figure = Observation(
+            metric=metric,
+            region=region,
+            period_type=period.type,
+            period_start=period.start,
+            period_end=period.end,
+        )
+        if reason := policy.refusal(user, Step.CREATE, figure):
+            problems.append(reason)
     if problems:
         return (), problems
     return (
@@ -165,12 +179,10 @@ def check_row(row: dict, lookups: _Lookups, in_scope: Callable | None) -> tuple[
     ), []
 
 
-def import_observations(
-    rows: Iterable[dict], *, in_scope: Callable | None = None, dry_run: bool = False
-) -> BulkImportResult:
+def import_observations(rows: Iterable[dict], *, user, dry_run: bool = False) -> BulkImportResult:
     """
-    Check every row, then write them all as drafts (new figures, or updates
-    of figures not yet published), or none. Raises BulkImportError.
+    Check every row, then write them all as drafts by `user` (new figures,
+    or updates of the user's drafts), or none. Raises BulkImportError.
     """
     lookups = _Lookups()
     result = BulkImportResult()
@@ -181,7 +193,7 @@ def import_observations(
             batch = []
             for line, row in enumerate(rows, start=2):  # line 1 is the header
                 result.rows += 1
-                values, problems = check_row(row, lookups, in_scope)
+                values, problems = check_row(row, lookups, user)
                 if problems:
                     total_errors += 1
                     if len(result.errors) < MAX_REPORTED_ERRORS:
@@ -193,13 +205,13 @@ def import_observations(
                     batch = []
             _load(cursor, batch)
             if not total_errors:
-                total_errors = _check_against_the_table(cursor, result)
+                total_errors = _check_against_the_table(cursor, result, lookups, user)
             if total_errors:
                 raise BulkImportError(result.errors, total_errors)
             if dry_run:
                 transaction.set_rollback(True)  # the temporary table goes with it
                 return result
-            result.created, result.updated = _merge(cursor)
+            result.created, result.updated = _merge(cursor, user)
             _drop_temp_table(cursor)
     return result
 
@@ -230,8 +242,8 @@ def _load(cursor, batch):
 KEY = "metric_id, region_id, period_start, period_end"
 
 
-def _check_against_the_table(cursor, result) -> int:
-    """Duplicates within the file, and rows that would change published figures."""
+def _check_against_the_table(cursor, result, lookups: _Lookups, user) -> int:
+    """Duplicates within the file, and rows that would change figures the user may not edit."""
     cursor.execute(
         f"SELECT MIN(line), COUNT(*) FROM {TEMP_TABLE} GROUP BY {KEY} HAVING COUNT(*) > 1"
     )
@@ -239,24 +251,35 @@ def _check_against_the_table(cursor, result) -> int:
         (line, _("The file has %(count)d rows for this figure.") % {"count": count})
         for line, count in cursor.fetchall()
     ]
+    # Stored figures the rows would change: only drafts may change (the
+    # policy's answer names the figure and says why not).
     cursor.execute(
-        f"SELECT new.line FROM {TEMP_TABLE} new JOIN metrics_observation old "
+        f"SELECT new.line, old.id, old.publication_state, new.metric_id, new.region_id, "
+        "new.period_type, new.period_start, new.period_end "
+        f"FROM {TEMP_TABLE} new JOIN metrics_observation old "
         "ON old.metric_id = new.metric_id AND old.region_id = new.region_id "
         "AND old.period_start = new.period_start AND old.period_end = new.period_end "
-        "AND old.revision_of_id IS NULL WHERE old.publication_state = %s",
-        [PublicationState.PUBLISHED],
+        "AND old.revision_of_id IS NULL WHERE old.publication_state <> %s",
+        [PublicationState.DRAFT],
     )
-    problems += [
-        (line, _("This figure is published: propose a correction, which goes through review."))
-        for (line,) in cursor.fetchall()
-    ]
+    for line, pk, state, metric_id, region_id, period_type, start, end in cursor.fetchall():
+        stored = Observation(
+            pk=pk,
+            publication_state=state,
+            metric=lookups.metrics_by_pk[metric_id],
+            region=lookups.regions_by_pk[region_id],
+            period_type=period_type,
+            period_start=start,
+            period_end=end,
+        )
+        problems.append((line, policy.refusal(user, Step.EDIT, stored)))
     problems.sort()
     result.errors.extend(problems[: max(0, MAX_REPORTED_ERRORS - len(result.errors))])
     return len(problems)
 
 
-def _merge(cursor) -> tuple[int, int]:
-    """Insert new figures and update drafts in one statement each."""
+def _merge(cursor, user) -> tuple[int, int]:
+    """Insert new figures and update drafts in one statement each, the user among their authors."""
     cursor.execute(
         f"SELECT COUNT(*) FROM {TEMP_TABLE} new JOIN metrics_observation old "
         "ON old.metric_id = new.metric_id AND old.region_id = new.region_id "
@@ -268,16 +291,33 @@ def _merge(cursor) -> tuple[int, int]:
         "metric_id, region_id, period_type, period_start, period_end, value, value_qualifier, "
         "yoy_change, source_id, source_quote"
     )
+    if connection.vendor == "postgresql":
+        with_author = (
+            "CASE WHEN metrics_observation.authors @> %s::jsonb THEN metrics_observation.authors "
+            "ELSE metrics_observation.authors || %s::jsonb END"
+        )
+        author_params = [f"[{user.pk}]", f"[{user.pk}]"]
+        new_authors = "%s::jsonb"
+    else:
+        with_author = (
+            "CASE WHEN EXISTS (SELECT 1 FROM json_each(metrics_observation.authors) "
+            "WHERE value = %s) THEN metrics_observation.authors "
+            "ELSE json_insert(metrics_observation.authors, '$[#]', %s) END"
+        )
+        author_params = [user.pk, user.pk]
+        new_authors = "%s"
+    # Only drafts reach the update: the check above refused every other state.
     cursor.execute(
         f"INSERT INTO metrics_observation ({fields}, is_derived, derivation, note_en, note_zh, "
-        "publication_state, published_at, lock_version) "
-        f"SELECT {fields}, %s, '', '', '', %s, NULL, 0 FROM {TEMP_TABLE} WHERE true "
+        "publication_state, published_at, lock_version, authors) "
+        f"SELECT {fields}, %s, '', '', '', %s, NULL, 0, {new_authors} FROM {TEMP_TABLE} "
+        "WHERE true "
         f"ON CONFLICT ({KEY}) WHERE revision_of_id IS NULL DO UPDATE SET "
         "period_type = EXCLUDED.period_type, value = EXCLUDED.value, "
         "value_qualifier = EXCLUDED.value_qualifier, yoy_change = EXCLUDED.yoy_change, "
         "source_id = EXCLUDED.source_id, source_quote = EXCLUDED.source_quote, "
-        "publication_state = %s, lock_version = metrics_observation.lock_version + 1",
-        [False, PublicationState.DRAFT, PublicationState.DRAFT],
+        f"authors = {with_author}, lock_version = metrics_observation.lock_version + 1",
+        [False, PublicationState.DRAFT, f"[{user.pk}]", *author_params],
     )
     total = cursor.rowcount
     return total - updated, updated

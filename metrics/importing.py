@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from metrics.formatting import Qualifier, Unit, scale_for
-from metrics.models import Metric, Observation, PublicationState, Region, Source
+from metrics.models import Metric, Observation, Region, Source
 from metrics.periods import Period, PeriodType
+from metrics.workflow import policy, steps
+from metrics.workflow.policy import Step
 
 COLUMNS = [
     "region",
@@ -162,7 +164,11 @@ def region_by_code_or_name(text) -> Region:
 
 def metric_by_slug_or_name(text) -> Metric:
     text = str(text or "").strip()
-    found = Metric.objects.filter(Q(slug=text) | Q(name_en__iexact=text) | Q(name_zh=text)).first()
+    found = (
+        Metric.objects.canonical()
+        .filter(Q(slug=text) | Q(name_en__iexact=text) | Q(name_zh=text))
+        .first()
+    )
     if found is None:
         raise ValueError(_("There is no metric %(metric)r.") % {"metric": text})
     return found
@@ -172,7 +178,11 @@ def source_by_slug_or_title(text) -> Source | None:
     text = str(text or "").strip()
     if not text:
         return None
-    found = Source.objects.filter(Q(slug=text) | Q(title_en=text) | Q(title_zh=text)).first()
+    found = (
+        Source.objects.canonical()
+        .filter(Q(slug=text) | Q(title_en=text) | Q(title_zh=text))
+        .first()
+    )
     if found is None:
         raise ValueError(_("There is no source %(source)r.") % {"source": text})
     return found
@@ -190,8 +200,9 @@ def export_period(period: Period) -> str:
 class ObservationResource(resources.ModelResource):
     """
     Rows of figures, validated as the admin form would validate them. Each
-    row becomes (or updates) a draft; a published figure is corrected
-    through review, never overwritten by an upload.
+    row becomes (or updates) a draft, as the publication policy allows the
+    importing user: a figure in review, published or withdrawn is refused
+    (named, with the reason) unless the row leaves it unchanged.
     """
 
     region = fields.Field(
@@ -240,10 +251,10 @@ class ObservationResource(resources.ModelResource):
         report_skipped = True
         use_transactions = True
 
-    def __init__(self, *, in_scope=None, **kwargs):
-        """`in_scope(region) -> bool` limits rows to the regions a user may edit."""
+    def __init__(self, *, user=None, **kwargs):
+        """`user`: the staff account importing; every row asks the policy about it."""
         super().__init__(**kwargs)
-        self.in_scope = in_scope
+        self.user = user
 
     # Import -------------------------------------------------------------
 
@@ -253,6 +264,8 @@ class ObservationResource(resources.ModelResource):
             or str(header).strip().lower()
             for header in dataset.headers
         ]
+        if self.user is None:
+            raise ValidationError(_("An import is made by a staff account."))
         missing = {"region", "metric", "period"} - set(dataset.headers)
         if missing:
             raise ValidationError(
@@ -272,10 +285,6 @@ class ObservationResource(resources.ModelResource):
         try:
             region = region_by_code_or_name(row.get("region"))
             row["region"] = region.code
-            if self.in_scope is not None and not self.in_scope(region):
-                errors["region"] = _("You may not enter figures for %(region)s.") % {
-                    "region": region.name
-                }
         except ValueError as error:
             errors["region"] = str(error)
         metric = None
@@ -331,21 +340,22 @@ class ObservationResource(resources.ModelResource):
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
-        # A published figure is refused only when the row changes it: an
+        # A new figure needs the right to create it; a stored one, the right
+        # to edit it as it is now (a draft, in the user's regions). An
         # unchanged row (a file exported and imported again) is skipped.
-        if (
-            instance.pk
-            and instance.publication_state == PublicationState.PUBLISHED
-            and self._changes_stored_figure(instance)
-        ):
-            raise ValidationError(
-                _(
-                    "This figure is published: propose a correction in the admin, "
-                    "which goes through review."
-                )
-            )
-        if instance.publication_state == PublicationState.WITHDRAWN:
-            instance.publication_state = PublicationState.DRAFT
+        if instance.pk is None:
+            reason = policy.refusal(self.user, Step.CREATE, instance)
+        elif self._changes_stored_figure(instance):
+            reason = policy.refusal(self.user, Step.EDIT, instance)
+        else:
+            reason = None
+        if reason is not None:
+            raise ValidationError(reason)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        steps.note_author(instance, self.user)
+        if instance.pk is not None:
+            instance.lock_version += 1  # a reviewer's page opened before is now stale
 
     @staticmethod
     def _changes_stored_figure(instance) -> bool:

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from metrics.access import RegionScope
+from metrics.admin import SharedReferenceAdmin
 from metrics.admin_mixins import (
     AuditedAdmin,
     LockedInlineMixin,
@@ -15,6 +15,9 @@ from metrics.admin_mixins import (
 )
 from metrics.formatting import format_figure
 from metrics.models import PublicationState
+from metrics.workflow import policy, steps
+from metrics.workflow.policy import Step
+from metrics.workflow.scope import RegionScope
 from programs.models import (
     Activity,
     Organisation,
@@ -38,9 +41,9 @@ class ActivityForm(LockedModelForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedAdmin):
+class OrganisationAdmin(SharedReferenceAdmin):
     list_display = ["name_en", "name_zh", "kind", "parent", "region"]
-    list_filter = ["kind"]
+    list_filter = ["publication_state", "kind"]
     list_select_related = ["parent", "region"]
     search_fields = ["name_en", "name_zh", "slug"]
     autocomplete_fields = ["parent", "region"]
@@ -54,26 +57,22 @@ class SectorAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
-def program_admin(admin_site) -> "ProgramAdmin":
-    return admin_site._registry[Program]
-
-
 class ProgramPartInline(ScopedChoicesMixin):
-    """Inline rows of a program can change exactly when the program can."""
+    """Inline rows of a program change exactly when the policy lets the program change."""
 
     extra = 0
 
-    def _program_allows(self, request, obj):
-        return obj is None or program_admin(self.admin_site).content_is_editable(request, obj)
+    def has_view_permission(self, request, obj=None):
+        return policy.can(request.user, Step.VIEW, obj, model=Program)
 
     def has_add_permission(self, request, obj):
-        return super().has_add_permission(request, obj) and self._program_allows(request, obj)
+        return policy.can(request.user, Step.EDIT, obj, model=Program)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._program_allows(request, obj)
+        return policy.can(request.user, Step.EDIT, obj, model=Program)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._program_allows(request, obj)
+        return policy.can(request.user, Step.EDIT, obj, model=Program)
 
 
 class PartnershipInline(ProgramPartInline, admin.TabularInline):
@@ -139,8 +138,7 @@ class ActivityInline(ProgramPartInline, LockedInlineMixin, admin.StackedInline):
 
 @admin.register(Program)
 class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
-    review_permission = "programs.review_program"
-    change_form_template = "admin/programs/program/change_form.html"
+    change_form_template = "admin/publishable_change_form.html"
     list_display = [
         "title_en",
         "kind",
@@ -159,7 +157,7 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
     autocomplete_fields = ["parent", "lead_organisation", "regions", "sectors"]
     prepopulated_fields = {"slug": ["title_en"]}
     date_hierarchy = "start_date"
-    readonly_fields = ["publication_state", "published_at"]
+    readonly_fields = ["publication_state", "published_at", "revised_at", "revision_of"]
     inlines = [PartnershipInline, OutcomeInline, ActivityInline, ProgramSourceInline]
     fieldsets = [
         (None, {"fields": ["slug", ("title_en", "title_zh"), "kind", "parent"]}),
@@ -181,42 +179,22 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
             _("Scope"),
             {"fields": ["regions", "sectors", "status", ("start_date", "end_date"), "budget_yuan"]},
         ),
-        (_("Publication"), {"fields": ["publication_state", "published_at"]}),
+        (
+            _("Publication"),
+            {"fields": ["publication_state", "published_at", "revised_at", "revision_of"]},
+        ),
     ]
 
     def scope_queryset(self, queryset, scope):
         return queryset.within(scope)
 
-    def content_is_editable(self, request, obj) -> bool:
-        """
-        Editors work on drafts. A published program's text is kept up to
-        date in place by its reviewers, every change in its history; figures,
-        by contrast, are only ever corrected through review.
-        """
-        user = request.user
-        if obj.publication_state == PublicationState.DRAFT:
-            return user.has_perm("programs.change_program")
-        if obj.publication_state == PublicationState.PUBLISHED:
-            return user.has_perm("programs.review_program")
-        return False
-
-    def editable_states(self, request) -> list[str]:
-        states = []
-        if request.user.has_perm("programs.change_program"):
-            states.append(PublicationState.DRAFT)
-        if request.user.has_perm("programs.review_program"):
-            states.append(PublicationState.PUBLISHED)
-        return states
-
     def choices_for(self, request):
-        """Other screens attach records only to programs this user may change."""
-        return self.get_queryset(request).filter(
-            publication_state__in=self.editable_states(request)
-        )
+        """Other screens attach records only to programs this user may change: drafts."""
+        return self.get_queryset(request).filter(publication_state=PublicationState.DRAFT)
 
     def parent_choices(self, request):
         """A program may sit under any published program, or one of the user's own."""
-        return Program.objects.filter(
+        return Program.objects.canonical().filter(
             Q(pk__in=self.get_queryset(request).values("pk"))
             | Q(publication_state=PublicationState.PUBLISHED)
         )
@@ -244,7 +222,11 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
 
 
 class ProgramPartAdmin(AuditedAdmin):
-    """Records that belong to a program: visible and changeable as their program is."""
+    """
+    Records that belong to a program: visible and changeable as their
+    program is (the policy asks about the program). A change to one is a
+    change to the program's content, by its author.
+    """
 
     # Listed in their programs' order; sorting by a joined column would read them all.
     sortable_by = ()
@@ -252,16 +234,12 @@ class ProgramPartAdmin(AuditedAdmin):
     def scope_queryset(self, queryset, scope):
         return queryset.within(scope)
 
-    def _program_allows(self, request, obj):
-        return obj is None or program_admin(self.admin_site).content_is_editable(
-            request, obj.program
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._program_allows(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._program_allows(request, obj)
+    def save_model(self, request, obj, form, change):
+        if change:
+            policy.check(request.user, Step.EDIT, type(obj).objects.get(pk=obj.pk))
+        policy.check(request.user, Step.EDIT, obj, fresh=True)
+        super().save_model(request, obj, form, change)
+        steps.note_part_change(obj.program, request.user)
 
 
 @admin.register(Partnership)

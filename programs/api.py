@@ -1,7 +1,7 @@
 """The open-data API for programs and organisations (see metrics.api for the choices made)."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from metrics.api import PublicPagination, PublicViewSet
@@ -63,6 +63,7 @@ class ProgramViewSet(PublicViewSet):
                     ),
                 ),
                 "citations__source",
+                "earlier_versions",
             )
             .order_by("slug")
         )
@@ -77,18 +78,8 @@ class OrganisationViewSet(PublicViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        published = Program.objects.published()
         return (
-            Organisation.objects.filter(
-                Q(Exists(published.filter(lead_organisation=OuterRef("pk"))))
-                | Q(
-                    Exists(
-                        Partnership.objects.filter(
-                            organisation=OuterRef("pk"), program__in=published
-                        )
-                    )
-                )
-            )
+            Organisation.objects.shown_publicly()
             .select_related("parent", "region")
             .order_by("slug")
         )

@@ -28,7 +28,7 @@ def _with_a_published_program(choices, links, field):
 def public_partners():
     """Organisations that partner at least one published program."""
     return _with_a_published_program(
-        Organisation.objects.all(), Partnership.objects.all(), "organisation"
+        Organisation.objects.published(), Partnership.objects.all(), "organisation"
     )
 
 

@@ -72,6 +72,10 @@ class SyntheticData:
 
     # Reference data ----------------------------------------------------------------
 
+    def published(self) -> dict:
+        """Generated reference data is public at once, like the generated records."""
+        return {"publication_state": PublicationState.PUBLISHED, "published_at": self.now}
+
     def source(self) -> Source:
         source, _created = Source.objects.get_or_create(
             slug=f"{PREFIX}data-generator",
@@ -81,6 +85,7 @@ class SyntheticData:
                 "publisher": "Synthetic data generator",
                 "published_on": date(2025, 1, 1),
                 "notes": "Not a real publication: figures for scale tests.",
+                **self.published(),
             },
         )
         return source
@@ -118,6 +123,7 @@ class SyntheticData:
                     "is_cumulative": True,
                     "category": Metric.Category.OTHER,
                     "source": source,
+                    **self.published(),
                 },
             )
         return list(Metric.objects.filter(slug__startswith=PREFIX).order_by("slug"))
@@ -131,6 +137,7 @@ class SyntheticData:
                     "name_en": f"Platform {number:02d} {MARK}",
                     "name_zh": f"平台{number:02d}（合成）",
                     "kind": Organisation.Kind.PLATFORM_COMPANY,
+                    **self.published(),
                 },
             )
             Organisation.objects.get_or_create(
@@ -139,17 +146,18 @@ class SyntheticData:
                     "name_en": f"Commerce bureau {number:02d} {MARK}",
                     "name_zh": f"商务局{number:02d}（合成）",
                     "kind": Organisation.Kind.LOCAL_GOVERNMENT,
+                    **self.published(),
                 },
             )
         leads = list(
-            Organisation.objects.exclude(kind=Organisation.Kind.PLATFORM_COMPANY).values_list(
-                "pk", flat=True
-            )
+            Organisation.objects.canonical()
+            .exclude(kind=Organisation.Kind.PLATFORM_COMPANY)
+            .values_list("pk", flat=True)
         )
         platforms = list(
-            Organisation.objects.filter(kind=Organisation.Kind.PLATFORM_COMPANY).values_list(
-                "pk", flat=True
-            )
+            Organisation.objects.canonical()
+            .filter(kind=Organisation.Kind.PLATFORM_COMPANY)
+            .values_list("pk", flat=True)
         )
         return leads, platforms
 

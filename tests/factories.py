@@ -59,7 +59,20 @@ class SuperuserFactory(StaffFactory):
 # --- metrics -----------------------------------------------------------------
 
 
-class SourceFactory(DjangoModelFactory):
+class PublishedReference(DjangoModelFactory):
+    """Shared references are published unless a test says otherwise (`draft=True`)."""
+
+    class Meta:
+        abstract = True
+
+    class Params:
+        draft = factory.Trait(publication_state=PublicationState.DRAFT, published_at=None)
+
+    publication_state = PublicationState.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class SourceFactory(PublishedReference):
     class Meta:
         model = Source
 
@@ -126,8 +139,8 @@ class CountyFactory(RegionFactory):
     parent = factory.SubFactory(RegionFactory)
 
 
-class MetricFactory(DjangoModelFactory):
-    """A cumulative sales figure in yuan, shown in billions."""
+class MetricFactory(PublishedReference):
+    """A published cumulative sales figure in yuan, shown in billions."""
 
     class Meta:
         model = Metric
@@ -142,6 +155,7 @@ class MetricFactory(DjangoModelFactory):
     category = Metric.Category.ONLINE_RETAIL
 
     class Params:
+        draft = factory.Trait(publication_state=PublicationState.DRAFT, published_at=None)
         share = factory.Trait(
             unit=Unit.PERCENT,
             display_scale=DisplayScale.ONE,
@@ -176,8 +190,8 @@ class ObservationFactory(DjangoModelFactory):
     publication_state = PublicationState.DRAFT
 
 
-class ValidationRuleFactory(DjangoModelFactory):
-    """'Subject <= reference' over two metrics in the same unit."""
+class ValidationRuleFactory(PublishedReference):
+    """A published 'subject <= reference' rule over two metrics in the same unit."""
 
     class Meta:
         model = ValidationRule
@@ -191,6 +205,7 @@ class ValidationRuleFactory(DjangoModelFactory):
     tolerance = Decimal(0)
 
     class Params:
+        draft = factory.Trait(publication_state=PublicationState.DRAFT, published_at=None)
         ratio = factory.Trait(
             kind=ValidationRule.Kind.RATIO,
             subject=factory.SubFactory(MetricFactory, share=True),
@@ -222,7 +237,7 @@ class ReviewStepFactory(DjangoModelFactory):
 # --- programs ----------------------------------------------------------------
 
 
-class OrganisationFactory(DjangoModelFactory):
+class OrganisationFactory(PublishedReference):
     class Meta:
         model = Organisation
 

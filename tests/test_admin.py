@@ -19,6 +19,7 @@ from reversion.models import Version
 
 from metrics.models import Observation, PublicationState, Region
 from metrics.periods import Period
+from metrics.workflow import steps
 from programs.models import Activity, Organisation, Partnership, Program
 from tests.factories import (
     ActivityFactory,
@@ -311,11 +312,23 @@ class TestObservationForm:
         assert Observation.objects.values().get(pk=observation.pk) == before
 
     def test_a_metric_with_figures_outside_0_to_100_cannot_become_a_share(self, admin_client):
-        percent = MetricFactory(unit="percent", display_scale=0)
+        percent = MetricFactory(unit="percent", display_scale=0, draft=True)
         ObservationFactory(metric=percent, value=Decimal("150"), yoy_change=None)
         assert_change_refused(
             admin_client,
             percent,
+            "1 figures of this metric lie outside 0–100, so it cannot be a share of a whole; "
+            "correct them first.",
+            is_share="on",
+        )
+
+    def test_nor_can_a_correction_of_a_published_one(self, admin_client, admin_user):
+        percent = MetricFactory(unit="percent", display_scale=0)
+        ObservationFactory(metric=percent, value=Decimal("150"), yoy_change=None)
+        correction = steps.propose_correction(record=percent, user=admin_user)
+        assert_change_refused(
+            admin_client,
+            correction,
             "1 figures of this metric lie outside 0–100, so it cannot be a share of a whole; "
             "correct them first.",
             is_share="on",
@@ -518,7 +531,7 @@ class TestOtherForms:
     def test_ratio_rule_needs_a_denominator(self, admin_client):
         assert_add_refused(
             admin_client,
-            ValidationRuleFactory(ratio=True),
+            ValidationRuleFactory(ratio=True, draft=True),
             "A ratio rule needs a denominator; other rules do not.",
             slug="another-rule",
             denominator="",
@@ -539,10 +552,10 @@ class TestOtherForms:
 # --- Review actions ------------------------------------------------------------------------
 
 
-def run_action(client, model, action: str, records) -> list[str]:
+def run_action(client, model, action: str, records, **extra) -> list[str]:
     response = client.post(
         url(model, "changelist"),
-        {"action": action, "_selected_action": [record.pk for record in records]},
+        {"action": action, "_selected_action": [record.pk for record in records], **extra},
         follow=True,
     )
     assert response.redirect_chain == [(url(model, "changelist"), 302)]
@@ -565,9 +578,9 @@ class TestReviewActions:
         assert publication.revision.user == admin_user
         assert publication.field_dict["publication_state"] == PublicationState.PUBLISHED
 
-        assert run_action(admin_client, Observation, "withdraw", [observation]) == [
-            "1 record withdrawn."
-        ]
+        assert run_action(
+            admin_client, Observation, "withdraw", [observation], apply="yes", note="Wrong region"
+        ) == ["1 record withdrawn."]
         observation.refresh_from_db()
         assert observation.publication_state == PublicationState.WITHDRAWN
         assert observation.published_at == published_at
@@ -583,13 +596,14 @@ class TestReviewActions:
         program.refresh_from_db()
         assert program.publication_state == PublicationState.PUBLISHED
         assert program.published_at is not None
-        run_action(admin_client, Program, "withdraw", [program])
+        run_action(admin_client, Program, "withdraw", [program], apply="yes", note="Cancelled")
         program.refresh_from_db()
-        # Reopening a withdrawn program takes a note, on its review page.
+        assert program.publication_state == PublicationState.WITHDRAWN
+        # A withdrawn program is reopened as a draft on its review page.
         response = admin_client.post(
             url(Program, "review", program.pk),
             {
-                "decision": "draft",
+                "decision": "reopen",
                 "note": "Dates to be corrected",
                 "lock_version_seen": program.lock_version,
             },
@@ -620,6 +634,6 @@ class TestReviewActions:
     def test_publishing_skips_no_review(self, admin_client):
         draft = ObservationFactory()
         messages = run_action(admin_client, Observation, "publish", [draft])
-        assert any("A record that is draft cannot become published." in m for m in messages)
+        assert f"“{draft}” is draft, so it cannot be given the step “publish”." in messages
         draft.refresh_from_db()
         assert draft.publication_state == PublicationState.DRAFT

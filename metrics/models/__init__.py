@@ -1,5 +1,6 @@
 """The statistical layer: regions, sources, metrics, observations and their checks."""
 
+from metrics.models.history import PublishedVersion
 from metrics.models.indicators import Metric, MetricQuerySet
 from metrics.models.observations import (
     Observation,
@@ -8,11 +9,12 @@ from metrics.models.observations import (
     attach_comparisons,
 )
 from metrics.models.publication import (
-    ALLOWED_TRANSITIONS,
+    WORKFLOW_FIELDS,
     LockVersioned,
     PublicationState,
     Publishable,
     PublishableQuerySet,
+    correction_constraints,
 )
 from metrics.models.quality import QualityCheck
 from metrics.models.regions import Region, RegionQuerySet
@@ -29,7 +31,8 @@ from metrics.models.validation import (
 
 __all__ = [
     "attach_comparisons",
-    "ALLOWED_TRANSITIONS",
+    "correction_constraints",
+    "WORKFLOW_FIELDS",
     "LockVersioned",
     "RegionAssignment",
     "ReviewStep",
@@ -41,6 +44,7 @@ __all__ = [
     "PublishableQuerySet",
     "QualityCheck",
     "PublicationState",
+    "PublishedVersion",
     "Region",
     "RegionQuerySet",
     "Source",

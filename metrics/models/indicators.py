@@ -9,15 +9,21 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import DisplayScale, Qualifier, Unit, format_figure
+from metrics.models.publication import (
+    LockVersioned,
+    Publishable,
+    PublishableQuerySet,
+    correction_constraints,
+)
 from metrics.translation import Translated
 
 
-class MetricQuerySet(models.QuerySet):
+class MetricQuerySet(PublishableQuerySet):
     def with_published_data(self):
-        """Metrics that have at least one published observation."""
+        """Published metrics that have at least one published observation."""
         from metrics.models import Observation
 
-        return self.filter(
+        return self.published().filter(
             models.Exists(Observation.objects.published().filter(metric=models.OuterRef("pk")))
         )
 
@@ -39,7 +45,7 @@ class MetricManager(models.Manager.from_queryset(MetricQuerySet)):
         return self.get(slug=slug)
 
 
-class Metric(models.Model):
+class Metric(Publishable, LockVersioned):
     """An indicator such as online retail sales, with its unit and reporting rhythm."""
 
     class Frequency(models.TextChoices):
@@ -116,6 +122,7 @@ class Metric(models.Model):
                 name="metric_share_in_percent",
                 violation_error_message=_("A share of a whole is measured in percent."),
             ),
+            *correction_constraints("metric"),
         ]
 
     def __str__(self):
@@ -127,9 +134,17 @@ class Metric(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    identity_fields = ("slug",)
+    is_shared_reference = True
+
+    def public_dependencies(self) -> list:
+        return [self.source]
+
     def clean(self):
-        if self.is_share and self.pk is not None:
-            outside = self.observations.filter(value__isnull=False).exclude(
+        # A correction is checked against the figures of the metric it corrects.
+        measured = self.revision_of if self.revision_of_id else self
+        if self.is_share and measured.pk is not None:
+            outside = measured.observations.filter(value__isnull=False).exclude(
                 value__gte=0, value__lte=100
             )
             if outside.exists():

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import Qualifier, format_change, format_points_difference
@@ -13,6 +14,7 @@ from metrics.models.publication import (
     PublicationState,
     Publishable,
     PublishableQuerySet,
+    correction_constraints,
 )
 from metrics.periods import Period, PeriodType
 from metrics.translation import Translated
@@ -48,10 +50,6 @@ class ObservationQuerySet(PublishableQuerySet):
     def within(self, scope):
         """Observations of the regions a RegionScope covers."""
         return self.filter(scope.q("region__path"))
-
-    def canonical(self):
-        """The figures themselves, without proposed corrections of them."""
-        return self.filter(revision_of__isnull=True)
 
     def in_region(self, region):
         """Observations of the region and every region below it."""
@@ -225,25 +223,6 @@ class Observation(Publishable, LockVersioned):
     derivation = models.TextField(_("how it was derived"), blank=True)
     note_en = models.TextField(_("note (English)"), blank=True)
     note_zh = models.TextField(_("note (Chinese)"), blank=True)
-    revision_of = models.ForeignKey(
-        "self",
-        verbose_name=_("correction of"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="corrections",
-        db_index=False,  # the partial unique index on open corrections serves it
-        help_text=_("A proposed correction of a published figure, applied when published."),
-    )
-    revised_at = models.DateTimeField(
-        _("revised at"),
-        null=True,
-        blank=True,
-        editable=False,
-        help_text=_("When a reviewed correction last changed this published figure."),
-    )
-
     note = Translated()
 
     objects = ObservationManager()
@@ -252,10 +231,6 @@ class Observation(Publishable, LockVersioned):
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
         ordering = ["-period_end", "-id"]
-        permissions = [
-            ("review_observation", _("Can publish, return and withdraw observations")),
-            ("import_observation", _("Can import observations from spreadsheets")),
-        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["metric", "region", "period_start", "period_end"],
@@ -265,20 +240,7 @@ class Observation(Publishable, LockVersioned):
                     "There is already an observation of this metric for this region and period."
                 ),
             ),
-            models.UniqueConstraint(
-                fields=["revision_of"],
-                condition=Q(revision_of__isnull=False),
-                name="observation_one_open_correction",
-                violation_error_message=_("This figure already has a correction in progress."),
-            ),
-            models.CheckConstraint(
-                condition=Q(revision_of__isnull=True)
-                | ~Q(publication_state=PublicationState.PUBLISHED),
-                name="observation_correction_never_published_itself",
-                violation_error_message=_(
-                    "A correction is published by applying it to the figure it corrects."
-                ),
-            ),
+            *correction_constraints("observation"),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
                 name="observation_period_end_after_start",
@@ -330,6 +292,9 @@ class Observation(Publishable, LockVersioned):
     def __str__(self):
         return f"{self.metric.name_en}, {self.region.name_en}, {self.period.label('en')}"
 
+    def get_absolute_url(self):
+        return reverse("metrics:observation-detail", args=[self.pk])
+
     def natural_key(self):
         return (
             self.metric.slug,
@@ -339,6 +304,35 @@ class Observation(Publishable, LockVersioned):
         )
 
     natural_key.dependencies = ["metrics.metric", "metrics.region"]
+
+    # The workflow's view of a figure: which fields say which figure it is,
+    # where it lies, and what must be public before it is.
+    identity_fields = ("metric", "region", "period_type", "period_start", "period_end")
+    region_path = "region__path"
+
+    def public_dependencies(self) -> list:
+        return [self.metric, self.source]
+
+    def start_correction(self) -> None:
+        """A correction quotes the sentence its own figure rests on, not the old one's."""
+        self.source_quote = ""
+
+    def as_published_in(self, content: dict) -> "Observation":
+        """This figure as an earlier published version's content had it (not saved)."""
+        figure = Observation(
+            metric=self.metric,
+            region=self.region,
+            period_type=self.period_type,
+            period_start=self.period_start,
+            period_end=self.period_end,
+        )
+        for name in ("value", "yoy_change"):
+            raw = content.get(name)
+            setattr(figure, name, Decimal(raw) if raw not in (None, "") else None)
+        for name in ("value_qualifier", "source_quote", "derivation", "note_en", "note_zh"):
+            setattr(figure, name, content.get(name) or "")
+        figure.value_qualifier = figure.value_qualifier or Qualifier.EXACT
+        return figure
 
     def clean(self):
         errors = {}
@@ -353,13 +347,6 @@ class Observation(Publishable, LockVersioned):
             errors["derivation"] = _("Say how a derived figure was worked out.")
         if errors:
             raise ValidationError(errors)
-
-    def validate_constraints(self, exclude=None):
-        # The state and the correction link are set by the workflow, not typed
-        # into forms, so forms exclude them; the constraints that read them
-        # must still be checked, or a bad save would reach the database.
-        exclude = set(exclude or ()) - {"publication_state", "revision_of"}
-        super().validate_constraints(exclude=exclude)
 
     @property
     def period(self) -> Period:

@@ -1,7 +1,7 @@
 """Administrative divisions: country > province > prefecture > county."""
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.db.models.lookups import Exact, In
@@ -106,6 +106,21 @@ class Region(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        # The path is derived from the code and the parent, and every region
+        # below carries it as its prefix: whatever writes a region (a screen,
+        # the fixture loader, a script) keeps both right, in one transaction.
+        with transaction.atomic(using=kwargs.get("using")):
+            old_path = (
+                Region.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+                if self.pk is not None
+                else None
+            )
+            self.path = self.expected_path()
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                Region.objects.exclude(pk=self.pk).rebase(old_path, self.path)
 
     def get_absolute_url(self):
         # The region page lists programs too, so the programs app serves it.

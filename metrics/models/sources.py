@@ -3,12 +3,18 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from metrics.models.publication import (
+    LockVersioned,
+    Publishable,
+    PublishableQuerySet,
+    correction_constraints,
+)
 from metrics.translation import Translated
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(PublishableQuerySet):
     def cited_publicly(self):
-        """Sources that a published observation or program cites."""
+        """Published sources that a published observation or program cites."""
         from metrics.models import Observation
 
         published = Observation.objects.published().filter(source=models.OuterRef("pk"))
@@ -19,7 +25,7 @@ class SourceQuerySet(models.QuerySet):
         by_programs = Source.objects.filter(
             citations__program__publication_state="published"
         ).values("pk")
-        return self.filter(models.Q(pk__in=by_figures) | models.Q(pk__in=by_programs))
+        return self.published().filter(models.Q(pk__in=by_figures) | models.Q(pk__in=by_programs))
 
 
 class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
@@ -27,7 +33,7 @@ class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
         return self.get(slug=slug)
 
 
-class Source(models.Model):
+class Source(Publishable, LockVersioned):
     """A publication that figures and programs cite: an article, a release, a notice."""
 
     slug = models.SlugField(_("identifier"), max_length=120, unique=True)
@@ -46,9 +52,13 @@ class Source(models.Model):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         ordering = ["-published_on", "title_en"]
+        constraints = correction_constraints("source")
 
     def __str__(self):
         return f"{self.publisher}, {self.published_on:%Y-%m-%d}: {self.title_en}"
 
     def natural_key(self):
         return (self.slug,)
+
+    identity_fields = ("slug",)
+    is_shared_reference = True

@@ -12,12 +12,28 @@ from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import Qualifier, Unit, format_number
 from metrics.models.observations import Observation
+from metrics.models.publication import (
+    LockVersioned,
+    PublicationState,
+    Publishable,
+    PublishableQuerySet,
+    correction_constraints,
+)
 from metrics.translation import Translated
 
 
-class ValidationRuleQuerySet(models.QuerySet):
+class ValidationRuleQuerySet(PublishableQuerySet):
     def active(self):
-        return self.filter(is_active=True).select_related("subject", "reference", "denominator")
+        """Rules switched on, without proposed corrections of them."""
+        return (
+            self.canonical()
+            .filter(is_active=True)
+            .select_related("subject", "reference", "denominator")
+        )
+
+    def for_staff(self):
+        """The rules staff check figures against: every active rule not withdrawn."""
+        return self.active().exclude(publication_state=PublicationState.WITHDRAWN)
 
 
 class ValidationRuleManager(models.Manager.from_queryset(ValidationRuleQuerySet)):
@@ -25,7 +41,7 @@ class ValidationRuleManager(models.Manager.from_queryset(ValidationRuleQuerySet)
         return self.get(slug=slug)
 
 
-class ValidationRule(models.Model):
+class ValidationRule(Publishable, LockVersioned):
     """
     A check that figures of several metrics agree for the same region and period.
 
@@ -94,6 +110,7 @@ class ValidationRule(models.Model):
                 name="validationrule_tolerance_not_negative",
                 violation_error_message=_("The tolerance cannot be negative."),
             ),
+            *correction_constraints("validationrule"),
         ]
 
     def __str__(self):
@@ -101,6 +118,23 @@ class ValidationRule(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    identity_fields = ("slug",)
+    is_shared_reference = True
+
+    def public_dependencies(self) -> list:
+        return self._metrics()
+
+    def scope_inherited_from(self) -> list:
+        """A rule marks the figures of its metrics: it belongs where they are used."""
+        metrics = self._metrics()
+        if self.revision_of_id:
+            metrics += self.revision_of.scope_inherited_from()
+        return metrics
+
+    def _metrics(self) -> list:
+        names = ("subject", "reference", "denominator")
+        return [getattr(self, name) for name in names if getattr(self, f"{name}_id")]
 
     def clean(self):
         if not (self.subject_id and self.reference_id):
@@ -182,14 +216,16 @@ def find_violations(
     rules: Iterable[ValidationRule] | None = None,
 ) -> Iterator[Violation]:
     """
-    Evaluate the active rules over `observations` (all of them by default).
+    Evaluate rules over `observations` (all of them by default): the
+    published active rules, unless `rules` names others (staff pages check
+    every rule in effect, drafts included).
 
     Figures are read once, ordered by region and period, and checked group
     by group, so memory stays flat however many observations there are.
     Figures qualified "more than" or "less than" cannot prove a violation
     and are left out.
     """
-    rules = list(ValidationRule.objects.active() if rules is None else rules)
+    rules = list(ValidationRule.objects.published().active() if rules is None else rules)
     if not rules:
         return
     metric_ids = set().union(*(rule.metric_ids for rule in rules))
@@ -242,7 +278,9 @@ def violations_by_observation(observations: list[Observation]) -> dict[int, list
 
 
 def rules_involving(metric) -> list[ValidationRule]:
-    return [rule for rule in ValidationRule.objects.active() if metric.pk in rule.metric_ids]
+    """The published active rules that check figures of the metric."""
+    rules = ValidationRule.objects.published().active()
+    return [rule for rule in rules if metric.pk in rule.metric_ids]
 
 
 def _check(rules, figures):

@@ -69,8 +69,11 @@ def create_roles(apps, schema_editor):
         permissions = []
         for name in names:
             app_label, codename = name.split(".")
-            permissions.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            # A permission that later migrations of the other app have already
+            # retired (migrations of two apps interleave) is skipped: programs
+            # 0008 clears the roles' permissions in any case.
+            permissions += Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
             )
         group.permissions.set(permissions)
 

@@ -3,15 +3,34 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from metrics.models import LockVersioned, Publishable, PublishableQuerySet, correction_constraints
 from metrics.translation import Translated
 
 
-class OrganisationManager(models.Manager):
+class OrganisationQuerySet(PublishableQuerySet):
+    def shown_publicly(self):
+        """Published organisations that lead or partner a published program."""
+        from programs.models import Partnership, Program
+
+        programs = Program.objects.published()
+        return self.published().filter(
+            models.Q(models.Exists(programs.filter(lead_organisation=models.OuterRef("pk"))))
+            | models.Q(
+                models.Exists(
+                    Partnership.objects.filter(
+                        organisation=models.OuterRef("pk"), program__in=programs
+                    )
+                )
+            )
+        )
+
+
+class OrganisationManager(models.Manager.from_queryset(OrganisationQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class Organisation(models.Model):
+class Organisation(Publishable, LockVersioned):
     """A government body, a company or an association; divisions sit under departments."""
 
     class Kind(models.TextChoices):
@@ -54,12 +73,22 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         ordering = ["name_en"]
         indexes = [models.Index(fields=["name_zh"], name="organisation_name_zh")]
+        constraints = correction_constraints("organisation")
 
     def __str__(self):
         return self.name
 
     def natural_key(self):
         return (self.slug,)
+
+    # An organisation with a region belongs to that region's staff; one
+    # without (a platform company, say) to whoever covers every program it is in.
+    identity_fields = ("slug",)
+    region_path = "region__path"
+    is_shared_reference = True
+
+    def public_dependencies(self) -> list:
+        return [self.parent]
 
 
 class SectorManager(models.Manager):

@@ -8,7 +8,14 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from metrics.models import LockVersioned, Observation, Publishable, PublishableQuerySet, Region
+from metrics.models import (
+    LockVersioned,
+    Observation,
+    Publishable,
+    PublishableQuerySet,
+    Region,
+    correction_constraints,
+)
 from metrics.translation import Translated
 from programs.models.results import ProgramPartQuerySet
 
@@ -188,7 +195,6 @@ class Program(Publishable, LockVersioned):
         verbose_name = _("program")
         verbose_name_plural = _("programs")
         ordering = ["title_en"]
-        permissions = [("review_program", _("Can publish, return and withdraw programs"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
@@ -207,6 +213,7 @@ class Program(Publishable, LockVersioned):
                 name="program_not_own_parent",
                 violation_error_message=_("A program cannot be part of itself."),
             ),
+            *correction_constraints("program"),
         ]
         # An index for every sort of the public list (published programs) and
         # of the admin's; searches use trigram indexes (PostgreSQL, migration 0006).
@@ -248,6 +255,55 @@ class Program(Publishable, LockVersioned):
 
     def natural_key(self):
         return (self.slug,)
+
+    # The workflow's view of a program: its slug says which program it is,
+    # its regions place it, and what it shows must be public before it is.
+    identity_fields = ("slug",)
+    region_path = "regions__path"
+    # The parts a correction copies and its publication puts in place.
+    part_relations = ("partnerships", "citations", "outcomes", "activities")
+
+    def public_dependencies(self) -> list:
+        dependencies = [self.lead_organisation]
+        dependencies += [partnership.organisation for partnership in self.partnerships.all()]
+        dependencies += [citation.source for citation in self.citations.all()]
+        dependencies += [outcome.metric for outcome in self.outcomes.all()]
+        dependencies += [activity.source for activity in self.activities.all()]
+        return dependencies
+
+    def copy_parts_to(self, correction: "Program") -> None:
+        for relation in self.part_relations:
+            for part in getattr(self, relation).all():
+                links = {f.name: list(getattr(part, f.name).all()) for f in part._meta.many_to_many}
+                part.pk = None
+                part._state.adding = True
+                part.program = correction
+                if isinstance(part, LockVersioned):
+                    part.lock_version = 0
+                part.save()
+                for name, related in links.items():
+                    getattr(part, name).set(related)
+
+    def take_parts_from(self, correction: "Program") -> None:
+        for relation in self.part_relations:
+            getattr(self, relation).all().delete()
+            getattr(correction, relation).update(program=self)
+
+    def parts_snapshot(self) -> dict:
+        return {
+            "partners": sorted(
+                f"{p.organisation.slug} ({p.role})"
+                for p in self.partnerships.select_related("organisation")
+            ),
+            "sources": sorted(c.source.slug for c in self.citations.select_related("source")),
+            "outcomes": sorted(
+                f"{o.metric.slug} {o.region.code}: {o.baseline_display} → {o.target_display}"
+                for o in self.outcomes.select_related("metric", "region")
+            ),
+            "activities": sorted(
+                f"{a.start_date.isoformat()} {a.title_en}" for a in self.activities.all()
+            ),
+        }
 
     def published_ancestors(self) -> list["Program"]:
         """The programs this one belongs to, top first, as far as they are published."""
@@ -339,6 +395,9 @@ class Partnership(models.Model):
     def __str__(self):
         return f"{self.organisation} – {self.get_role_display()}"
 
+    workflow_owner = "program"
+    region_path = "program__regions__path"
+
     def natural_key(self):
         return (self.program.slug, self.organisation.slug, self.role)
 
@@ -379,6 +438,9 @@ class ProgramSource(models.Model):
 
     def __str__(self):
         return str(self.source)
+
+    workflow_owner = "program"
+    region_path = "program__regions__path"
 
     def natural_key(self):
         return (self.program.slug, self.source.slug)

@@ -137,6 +137,9 @@ class Outcome(LockVersioned):
 
     natural_key.dependencies = ["programs.program", "metrics.metric", "metrics.region"]
 
+    workflow_owner = "program"
+    region_path = "region__path"
+
     def clean(self):
         errors = {}
         if self.baseline_value is not None and not self.baseline_period_end:
@@ -336,6 +339,9 @@ class Activity(LockVersioned):
 
     def natural_key(self):
         return (self.program.slug, self.start_date.isoformat(), self.title_en)
+
+    workflow_owner = "program"
+    region_path = "program__regions__path"
 
     natural_key.dependencies = ["programs.program"]
 

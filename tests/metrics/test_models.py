@@ -18,6 +18,8 @@ from metrics.models import (
     find_violations,
 )
 from metrics.periods import Period, PeriodType
+from metrics.workflow import steps
+from metrics.workflow.steps import StepRefused
 from tests.factories import (
     CountryFactory,
     CountyFactory,
@@ -25,6 +27,7 @@ from tests.factories import (
     ObservationFactory,
     ProvinceFactory,
     RegionFactory,
+    SuperuserFactory,
     ValidationRuleFactory,
 )
 
@@ -77,18 +80,24 @@ class TestRegionTree:
         slugs = set(Observation.objects.in_region(linfen).values_list("metric__slug", flat=True))
         assert slugs == {"livestream-campaign-sales"}
 
-    def test_rebase_moves_a_subtree(self):
+    def test_saving_a_region_under_a_new_parent_moves_its_subtree(self):
         county = CountyFactory()
         prefecture = county.parent
         new_province = ProvinceFactory()
-        old_prefix = prefecture.path
         prefecture.parent = new_province
-        prefecture.full_clean()
-        prefecture.save()
-        moved = Region.objects.exclude(pk=prefecture.pk).rebase(old_prefix, prefecture.path)
-        assert moved == 1
+        prefecture.save()  # no form, no screen: the model keeps the paths right
         county.refresh_from_db()
+        assert prefecture.path == f"{new_province.path}{prefecture.code}/"
         assert county.path == f"{new_province.path}{prefecture.code}/{county.code}/"
+        assert list(Region.objects.in_region(new_province)) == [new_province, prefecture, county]
+
+    def test_a_new_code_moves_the_subtree_too(self):
+        county = CountyFactory()
+        prefecture = county.parent
+        prefecture.code = "799900"
+        prefecture.save()
+        county.refresh_from_db()
+        assert county.path.endswith(f"/799900/{county.code}/")
 
     @pytest.mark.parametrize(
         ("level", "parent_factory", "message"),
@@ -416,8 +425,9 @@ class TestPublication:
 
     def test_the_workflow_refuses_skipping_review(self):
         observation = ObservationFactory()
-        with pytest.raises(ValidationError, match="draft cannot become published"):
-            observation.move_to(PublicationState.PUBLISHED)
+        with pytest.raises(StepRefused, match="is draft, so it cannot be given the step"):
+            steps.publish(records=[observation], user=SuperuserFactory())
+        observation.refresh_from_db()
         assert observation.publication_state == PublicationState.DRAFT
         assert observation.published_at is None
 

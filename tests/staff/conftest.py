@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from metrics.models import Metric, Region, Source
+from metrics.models import Metric, PublicationState, Region, Source
 from metrics.periods import Period
 from tests.conftest import _demo_in_an_outer_transaction
 from tests.factories import (
@@ -152,12 +152,24 @@ def taiyuan_program(demo):
     return draft_program(demo.taiyuan, title_en="Taiyuan night-market campaign")
 
 
-def review(client, record, decision: str, note: str = "", *, seen=None):
-    """Post a decision on a record's review page."""
+def decision_to(record, state: str) -> str:
+    """The review step that takes the record (as it is stored now) to the state."""
+    if state == PublicationState.DRAFT:
+        current = type(record)._base_manager.get(pk=record.pk).publication_state
+        return "reopen" if current == PublicationState.WITHDRAWN else "return"
+    return {
+        PublicationState.IN_REVIEW: "submit",
+        PublicationState.PUBLISHED: "publish",
+        PublicationState.WITHDRAWN: "withdraw",
+    }[state]
+
+
+def review(client, record, state: str, note: str = "", *, seen=None):
+    """Post on a record's review page the decision that moves it to `state`."""
     return client.post(
         url(type(record), "review", record.pk),
         {
-            "decision": decision,
+            "decision": decision_to(record, state),
             "note": note,
             "lock_version_seen": record.lock_version if seen is None else seen,
         },

@@ -48,7 +48,7 @@ pytestmark = pytest.mark.django_db
 class Walk:
     """How to add one record through the admin, then change one field of it."""
 
-    make: object  # a factory for a record whose form is copied for the add
+    make: object  # a factory for a record (a draft, which has a form) copied for the add
     add: object  # like -> the fields that make the copy a new record
     field: str
     new: str
@@ -59,10 +59,16 @@ WALKS = {
         CountyFactory, lambda like: {"code": "799901"}, "name_en", "Renamed county"
     ),
     "metrics.Source": Walk(
-        SourceFactory, lambda like: {"slug": "added-source"}, "title_en", "Renamed release"
+        lambda: SourceFactory(draft=True),
+        lambda like: {"slug": "added-source"},
+        "title_en",
+        "Renamed release",
     ),
     "metrics.Metric": Walk(
-        MetricFactory, lambda like: {"slug": "added-metric"}, "name_en", "Renamed metric"
+        lambda: MetricFactory(draft=True),
+        lambda like: {"slug": "added-metric"},
+        "name_en",
+        "Renamed metric",
     ),
     "metrics.Observation": Walk(
         ObservationFactory,
@@ -71,7 +77,10 @@ WALKS = {
         "12340000000",
     ),
     "metrics.ValidationRule": Walk(
-        ValidationRuleFactory, lambda like: {"slug": "added-rule"}, "name_en", "Renamed rule"
+        lambda: ValidationRuleFactory(draft=True),
+        lambda like: {"slug": "added-rule"},
+        "name_en",
+        "Renamed rule",
     ),
     "metrics.RegionAssignment": Walk(
         RegionAssignmentFactory,
@@ -80,7 +89,10 @@ WALKS = {
         "<new region>",
     ),
     "programs.Organisation": Walk(
-        OrganisationFactory, lambda like: {"slug": "added-org"}, "name_en", "Renamed org"
+        lambda: OrganisationFactory(draft=True),
+        lambda like: {"slug": "added-org"},
+        "name_en",
+        "Renamed org",
     ),
     "programs.Sector": Walk(
         SectorFactory, lambda like: {"slug": "added-sector"}, "name_en", "Renamed sector"

@@ -138,9 +138,12 @@ class TestPreview:
             row.number: [
                 str(error) for errors in row.field_specific_errors.values() for error in errors
             ]
+            + [str(error) for error in row.non_field_specific_errors]
             for row in preview.context["result"].invalid_rows
         }
-        assert errors[3] == ["You may not enter figures for Taiyuan."]
+        assert errors[3] == [
+            "“Online retail sales, Taiyuan, Jan–Jun 2020” lies outside your regions."
+        ]
         assert errors[4] == ["There is no metric 'no-such-metric'."]
         assert "is not a period this system understands" in errors[5][0]
         assert errors[6] == ["Online retail sales is measured in yuan."]
@@ -171,8 +174,8 @@ class TestPreview:
         preview = upload(admin_client, csv_file(rows, HEADERS[:6]))
         [invalid] = preview.context["result"].invalid_rows
         assert invalid.non_field_specific_errors == [
-            "This figure is published: propose a correction in the admin, which goes through "
-            "review."
+            "“Online retail sales, Shanxi, Jan–Jun 2020” is published: propose a correction, "
+            "which goes through review."
         ]
         assert figure("140000").value == Decimal("10770000000")
 
@@ -294,9 +297,11 @@ class TestValidFiles:
         forced_confirm(linfen_client, csv_file(rows))
         assert row_counts() == before
 
-    def test_viewers_and_reviewers_cannot_import(self, viewer_client, reviewer_client, demo):
-        for client in (viewer_client, reviewer_client):
-            assert upload(client, csv_file(self.ROWS)).status_code == 403
+    def test_viewers_cannot_import(self, viewer_client, demo):
+        before = row_counts()
+        assert upload(viewer_client, csv_file(self.ROWS)).status_code == 403
+        assert forced_confirm(viewer_client, csv_file(self.ROWS)).status_code == 403
+        assert row_counts() == before
 
 
 class TestRoundTrip:

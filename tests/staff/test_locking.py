@@ -21,7 +21,11 @@ from tests.test_admin import change_data, form_data, shown_errors, url
 
 pytestmark = pytest.mark.django_db
 
-STALE_ACTION = "Someone else changed it since you loaded the page; reload and try again."
+STALE_ACTION = "someone else changed it since you loaded the page; reload and try again."
+
+
+def stale(record) -> str:
+    return f"“{record}”: {STALE_ACTION}"
 
 
 @pytest.fixture
@@ -148,7 +152,7 @@ class TestActions:
 
         response = post_action(linfen_client, Observation, "submit_for_review", seen)
         messages = messages_of(response)
-        assert f"{linfen_draft}: {STALE_ACTION}" in messages
+        assert stale(linfen_draft) in messages
         assert "Nothing was changed; correct the records above first." in messages
         assert snapshot(linfen_draft) == kept
         assert state_of(other) == PublicationState.PUBLISHED
@@ -163,7 +167,7 @@ class TestActions:
         Observation.objects.filter(pk=taiyuan_draft.pk).update(lock_version=5)
 
         response = post_action(reviewer_client, Observation, "publish", seen)
-        assert f"{taiyuan_draft}: {STALE_ACTION}" in messages_of(response)
+        assert stale(taiyuan_draft) in messages_of(response)
         assert state_of(linfen_draft) == PublicationState.IN_REVIEW
         assert state_of(taiyuan_draft) == PublicationState.IN_REVIEW
 
@@ -191,8 +195,8 @@ class TestReviewPage:
 
         response = review(linfen_client, linfen_draft, PublicationState.IN_REVIEW, seen=seen)
         assert response.status_code == 200
-        assert STALE_ACTION in response.context["form"].non_field_errors()
-        assert escape(STALE_ACTION) in response.content.decode()
+        assert stale(linfen_draft) in response.context["form"].non_field_errors()
+        assert escape(stale(linfen_draft)) in response.content.decode()
         assert snapshot(linfen_draft) == kept
 
     def test_a_reviewer_deciding_on_a_resubmitted_program(
@@ -235,7 +239,7 @@ class TestDeleteAction:
             change_data(other_linfen_client, linfen_draft, value="1111000000"),
         )
         response = post_action(linfen_client, Observation, "delete_selected", [seen], post="yes")
-        assert f"{linfen_draft}: {STALE_ACTION}" in messages_of(response)
+        assert stale(linfen_draft) in messages_of(response)
         assert snapshot(linfen_draft)["value"] == 1111000000
 
     def test_a_program_changed_since(self, linfen_client, other_linfen_client, linfen_program):
@@ -252,5 +256,8 @@ class TestDeleteAction:
         response = post_action(
             linfen_client, Observation, "delete_selected", [published], post="yes"
         )
-        assert response.status_code == 403
+        assert (
+            f"“{published}” is published: propose a correction, which goes through review."
+            in messages_of(response)
+        )
         assert Observation.objects.filter(pk=published.pk).exists()

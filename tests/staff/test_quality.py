@@ -15,7 +15,7 @@ from django.utils import timezone
 from metrics import quality
 from metrics.models import Observation, PublicationState, QualityCheck
 from metrics.periods import Period, month_end
-from tests.factories import MetricFactory, ObservationFactory
+from tests.factories import MetricFactory, ObservationFactory, SourceFactory
 from tests.staff.conftest import draft_observation, draft_program
 from tests.test_admin import url
 
@@ -69,6 +69,17 @@ def waiting(demo, linfen_program):
     linfen_program.publication_state = PublicationState.IN_REVIEW
     linfen_program.save()
     return observation, linfen_program
+
+
+def waiting_records(response) -> list:
+    return [record for _opts, record in response.context["in_review"]]
+
+
+def test_a_source_waiting_for_review_is_listed_too(reviewer_client, demo):
+    source = SourceFactory(publication_state=PublicationState.IN_REVIEW, published_at=None)
+    response = reviewer_client.get(QUALITY)
+    assert source in waiting_records(response)
+    assert f'href="{url(type(source), "review", source.pk)}"' in response.content.decode()
 
 
 def test_the_page_is_linked_from_the_admin_index(linfen_client):
@@ -138,8 +149,7 @@ def test_an_overdue_metric_and_a_current_one(linfen_client, demo):
 def test_records_waiting_for_review(reviewer_client, waiting):
     observation, program = waiting
     response = reviewer_client.get(QUALITY)
-    assert response.context["observations_in_review"] == [observation]
-    assert response.context["programs_in_review"] == [program]
+    assert waiting_records(response) == [observation, program]
     html = response.content.decode()
     assert f'href="{url(Observation, "review", observation.pk)}"' in html
     assert f'href="{url(type(program), "review", program.pk)}"' in html
@@ -157,8 +167,7 @@ def test_a_taiyuan_editor_sees_none_of_linfens_entries(
     assert context["violations"] == []
     assert context["mismatches"] == []
     assert context["outliers"] == []
-    assert context["observations_in_review"] == [taiyuan_waiting]
-    assert context["programs_in_review"] == [taiyuan_program]
+    assert waiting_records(response) == [taiyuan_waiting, taiyuan_program]
     assert all(item.metric != outlier.metric for item in context["overdue"])
     html = response.content.decode()
     for record in (mismatch, outlier, waiting[0]):

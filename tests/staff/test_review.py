@@ -15,7 +15,7 @@ from reversion.models import Version
 
 from metrics.models import Observation, PublicationState, ReviewStep
 from programs.models import Program
-from tests.staff.conftest import review
+from tests.staff.conftest import client_for, make_staff, review
 from tests.staff.test_roles import messages_of, post_action, state_of
 from tests.test_admin import change_data, url
 
@@ -67,7 +67,7 @@ class TestTheReviewPath:
         page = linfen_client.get(url(Observation, "review", linfen_draft.pk))
         assert page.status_code == 200
         assert [value for value, _label in page.context["form"].fields["decision"].choices] == [
-            IN_REVIEW
+            "submit"
         ]
         response = review(linfen_client, linfen_draft, IN_REVIEW, "Figures from the May release")
         assert response.status_code == 302
@@ -123,12 +123,47 @@ class TestTheReviewPath:
         ]
         assert client.get(linfen_program.get_absolute_url()).status_code == 404
 
-    def test_withdraw_by_action(self, reviewer_client, demo):
+    def test_withdraw_by_action_asks_for_the_note_first(self, reviewer_client, demo):
         record = Observation.objects.get(metric__slug="livestream-campaign-sales")
-        response = post_action(reviewer_client, Observation, "withdraw", [record])
+        page = post_action(reviewer_client, Observation, "withdraw", [record])
+        assert page.status_code == 200
+        assert page.template_name == "admin/review_action_note.html"
+        assert state_of(record) == PUBLISHED
+
+        # Posting the page without a note changes nothing either.
+        response = post_action(reviewer_client, Observation, "withdraw", [record], apply="yes")
+        assert response.context["form"].errors["note"]
+        assert state_of(record) == PUBLISHED
+
+        response = post_action(
+            reviewer_client,
+            Observation,
+            "withdraw",
+            [record],
+            apply="yes",
+            note="Not in the source",
+        )
         assert messages_of(response) == ["1 record withdrawn."]
         assert state_of(record) == WITHDRAWN
-        assert steps(record) == [(PUBLISHED, WITHDRAWN, "shanxi-reviewer", "")]
+        assert steps(record) == [(PUBLISHED, WITHDRAWN, "shanxi-reviewer", "Not in the source")]
+
+    def test_return_by_action_needs_a_note_too(self, linfen_client, reviewer_client, linfen_draft):
+        post_action(linfen_client, Observation, "submit_for_review", [linfen_draft])
+        response = post_action(
+            reviewer_client, Observation, "return_to_draft", [refreshed(linfen_draft)], apply="yes"
+        )
+        assert response.context["form"].errors["note"]
+        assert state_of(linfen_draft) == IN_REVIEW
+        post_action(
+            reviewer_client,
+            Observation,
+            "return_to_draft",
+            [refreshed(linfen_draft)],
+            apply="yes",
+            note="Quote the release",
+        )
+        assert state_of(linfen_draft) == DRAFT
+        assert steps(linfen_draft)[-1] == (IN_REVIEW, DRAFT, "shanxi-reviewer", "Quote the release")
 
 
 class TestWhoMayDoWhat:
@@ -162,33 +197,49 @@ class TestWhoMayDoWhat:
         assert response.context["form"].errors["decision"]
         assert state_of(linfen_draft) == DRAFT
 
-    def test_a_reviewer_cannot_submit_drafts(self, reviewer_client, linfen_draft):
-        assert reviewer_client.get(url(Observation, "review", linfen_draft.pk)).status_code == 403
-        post_action(reviewer_client, Observation, "submit_for_review", [linfen_draft])
-        assert state_of(linfen_draft) == DRAFT
+    def test_a_reviewer_who_changed_a_draft_does_not_publish_it(
+        self, reviewer_client, linfen_draft, request
+    ):
+        data = change_data(reviewer_client, linfen_draft, value="1240000000")
+        assert reviewer_client.post(url(Observation, "change", linfen_draft.pk), data).status_code
+        assert review(reviewer_client, refreshed(linfen_draft), IN_REVIEW).status_code == 302
+        page = reviewer_client.get(url(Observation, "review", linfen_draft.pk))
+        decisions = [value for value, _label in page.context["form"].fields["decision"].choices]
+        assert decisions == ["return"]  # not "publish"
+        assert review(reviewer_client, refreshed(linfen_draft), PUBLISHED).status_code == 200
+        response = post_action(reviewer_client, Observation, "publish", [refreshed(linfen_draft)])
+        assert (
+            f"You changed “{linfen_draft}” since it was last published: another reviewer "
+            "publishes it." in messages_of(response)
+        )
+        assert state_of(linfen_draft) == IN_REVIEW
+        other = client_for(make_staff("reviewer", linfen_draft.region.parent.parent))
+        assert review(other, refreshed(linfen_draft), PUBLISHED).status_code == 302
+        assert state_of(linfen_draft) == PUBLISHED
 
-    @pytest.mark.parametrize("state", [DRAFT, IN_REVIEW])
-    def test_a_reviewer_cannot_edit_a_figure(self, reviewer_client, admin_client, demo, state):
+    @pytest.mark.parametrize("state", [IN_REVIEW, PUBLISHED, WITHDRAWN])
+    def test_a_reviewer_edits_drafts_only(self, reviewer_client, admin_client, demo, state):
         record = Observation.objects.get(metric__slug="livestream-campaign-sales")
-        Observation.objects.filter(pk=record.pk).update(publication_state=state)
+        Observation.objects.filter(pk=record.pk).update(publication_state=DRAFT)
         data = change_data(admin_client, refreshed(record), value="99000000")
+        Observation.objects.filter(pk=record.pk).update(publication_state=state)
         before = Observation.objects.values().get(pk=record.pk)
         response = reviewer_client.post(url(Observation, "change", record.pk), data)
         assert response.status_code == 403
         assert Observation.objects.values().get(pk=record.pk) == before
 
-    def test_a_reviewer_keeps_a_published_program_text_up_to_date(
-        self, reviewer_client, linfen_client, demo
-    ):
+    @pytest.mark.parametrize("who", ["linfen_client", "reviewer_client", "admin_client"])
+    def test_nobody_edits_a_published_program_in_place(self, request, client, demo, who):
+        """Reproduction: demo-admin changed a published budget and the public saw it at once."""
+        staff = request.getfixturevalue(who)
         program = Program.objects.get(slug="linfen-county-officials-livestreaming-2020")
-        data = change_data(reviewer_client, program, summary_en="Updated summary.")
-        assert reviewer_client.post(url(Program, "change", program.pk), data).status_code == 302
-        assert refreshed(program).summary_en == "Updated summary."
-        assert refreshed(program).publication_state == PUBLISHED
-        # ...which an editor may not.
-        data = change_data(reviewer_client, program, summary_en="Editor's summary.")
-        assert linfen_client.post(url(Program, "change", program.pk), data).status_code == 403
-        assert refreshed(program).summary_en == "Updated summary."
+        Program.objects.filter(pk=program.pk).update(publication_state=DRAFT)
+        data = change_data(staff, refreshed(program), budget_yuan="200000000")
+        Program.objects.filter(pk=program.pk).update(publication_state=PUBLISHED)
+        before = Program.objects.values().get(pk=program.pk)
+        assert staff.post(url(Program, "change", program.pk), data).status_code == 403
+        assert Program.objects.values().get(pk=program.pk) == before
+        assert "200,000,000" not in client.get(program.get_absolute_url()).content.decode()
 
     @pytest.mark.parametrize("who", ["linfen_client", "reviewer_client", "admin_client"])
     def test_nobody_edits_a_published_figure_in_place(self, request, admin_client, demo, who):
@@ -227,7 +278,7 @@ class TestCorrections:
     def test_a_correction_goes_through_review(
         self, client, linfen_client, reviewer_client, reviewer, figure
     ):
-        old_value = figure.value
+        old_value, old_quote = figure.value, figure.source_quote
         old_text = figure.formatted_value
 
         response = linfen_client.post(url(Observation, "correct", figure.pk))
@@ -236,41 +287,68 @@ class TestCorrections:
         assert response["Location"] == url(Observation, "change", correction.pk)
         assert correction.publication_state == DRAFT
         assert correction.value == old_value
+        # The corrected figure quotes its own sentence, not the old one's.
+        assert correction.source_quote == ""
+        assert correction.source == figure.source
 
-        data = change_data(linfen_client, correction, value="35000000")
+        new_quote = "Goods worth 35 million yuan were sold in the nine days."
+        data = change_data(linfen_client, correction, value="35000000", source_quote=new_quote)
         response = linfen_client.post(url(Observation, "change", correction.pk), data)
         assert response.status_code == 302
-        assert review(linfen_client, refreshed(correction), IN_REVIEW).status_code == 302
+        # Submitting a correction needs a note saying what it corrects and why.
+        response = review(linfen_client, refreshed(correction), IN_REVIEW)
+        assert response.context["form"].errors["note"] == [
+            "Say what the correction changes and why; the public history shows this note."
+        ]
+        reason = "The department's final figure is 35 million yuan."
+        assert review(linfen_client, refreshed(correction), IN_REVIEW, reason).status_code == 302
 
         # Until a reviewer publishes it, the public sees the published value.
         assert self.public_values(client, figure) == [old_text]
         assert refreshed(figure).value == old_value
+        page = reviewer_client.get(url(Observation, "review", correction.pk))
+        assert [(str(label), after) for label, _before, after in page.context["differences"]] == [
+            ("value", "35000000.000000"),
+            ("quoted source sentence", new_quote),
+        ]
 
         before = timezone.now()
         response = review(reviewer_client, refreshed(correction), PUBLISHED)
+        # The reviewer lands on the corrected figure, told what happened.
         assert response.status_code == 302
+        assert response["Location"] == url(Observation, "change", figure.pk)
+        landed = reviewer_client.get(response["Location"])
+        assert landed.status_code == 200
+        assert any("the correction is published" in m for m in messages_of(landed))
 
         assert not Observation.objects.filter(pk=correction.pk).exists()
         figure = Observation.objects.get(pk=figure.pk)
         assert figure.value == Decimal("35000000")
+        assert figure.source_quote == new_quote
         assert figure.publication_state == PUBLISHED
         assert before <= figure.revised_at <= timezone.now()
 
         [shown] = self.public_values(client, figure)
         assert shown == (
-            f'{figure.formatted_value} <span class="revised">'
-            f"(revised {figure.revised_at.date().isoformat()})</span>"
+            f'{figure.formatted_value} <a class="revised" href="{figure.get_absolute_url()}">'
+            f"(revised {figure.revised_at.date().isoformat()})</a>"
         )
         assert figure.formatted_value != old_text
+        # The figure's public page lists the earlier value, its sentence and why it changed.
+        history = client.get(figure.get_absolute_url())
+        [(version, earlier)] = history.context["earlier"]
+        assert (earlier.formatted_value, earlier.source_quote) == (old_text, old_quote)
+        assert version.note == reason
+        assert escape(reason) in history.content.decode()
 
-        history = Version.objects.get_for_object(figure)
-        assert history.first().field_dict["value"] == Decimal("35000000")
-        assert history.first().revision.user == reviewer
-        assert old_value in [version.field_dict["value"] for version in history[1:]]
+        versions = Version.objects.get_for_object(figure)
+        assert versions.first().field_dict["value"] == Decimal("35000000")
+        assert versions.first().revision.user == reviewer
+        assert old_value in [version.field_dict["value"] for version in versions[1:]]
 
         # The correction's steps now belong to the figure's review history.
         assert steps(figure)[-2:] == [
-            (DRAFT, IN_REVIEW, "linfen-editor", ""),
+            (DRAFT, IN_REVIEW, "linfen-editor", reason),
             (IN_REVIEW, PUBLISHED, "shanxi-reviewer", ""),
         ]
         page = linfen_client.get(url(Observation, "change", figure.pk)).content.decode()

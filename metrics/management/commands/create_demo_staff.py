@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from metrics.access import Role
 from metrics.models import Region, RegionAssignment
+from metrics.workflow.policy import Role
 
 # (username, role or None for a superuser, region codes the account works on)
 DEMO_ACCOUNTS = [

@@ -147,7 +147,11 @@ class MetricViewSet(PublicViewSet):
 class ObservationViewSet(PublicViewSet):
     """Published figures, newest period first, each with its source sentence."""
 
-    queryset = Observation.objects.published().select_related("metric", "region", "source")
+    queryset = (
+        Observation.objects.published()
+        .select_related("metric", "region", "source")
+        .prefetch_related("earlier_versions")
+    )
     serializer_class = ObservationSerializer
     filterset_class = ObservationApiFilter
     pagination_class = ObservationCursorPagination

@@ -2,7 +2,20 @@
 
 from rest_framework import serializers
 
-from metrics.models import Metric, Observation, Region, Source
+from metrics.models import Metric, Observation, PublishedVersion, Region, Source
+
+
+class PublishedVersionSerializer(serializers.ModelSerializer):
+    """An earlier published version: what the public saw, until when, and why it changed."""
+
+    content = serializers.JSONField(
+        read_only=True,
+        help_text="The published fields as they were (related records by slug or code).",
+    )
+
+    class Meta:
+        model = PublishedVersion
+        fields = ["published_at", "replaced_at", "reason", "note", "content"]
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -47,6 +60,7 @@ class ObservationSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     period_label_en = serializers.SerializerMethodField()
     period_label_zh = serializers.SerializerMethodField()
+    revisions = PublishedVersionSerializer(source="earlier_versions", many=True, read_only=True)
 
     class Meta:
         model = Observation
@@ -70,6 +84,7 @@ class ObservationSerializer(serializers.ModelSerializer):
             "note_zh",
             "published_at",
             "revised_at",
+            "revisions",
         ]
 
     def get_period_label_en(self, observation) -> str:

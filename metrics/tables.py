@@ -113,8 +113,9 @@ class ObservationTable(PublicTable):
         if record.revised_at is None:
             return value or "–"
         return format_html(
-            '{} <span class="revised">({} {})</span>',
+            '{} <a class="revised" href="{}">({} {})</a>',
             value or "–",
+            record.get_absolute_url(),
             _("revised"),
             record.revised_at.date().isoformat(),
         )

@@ -13,6 +13,11 @@ urlpatterns = [
         name="metric-detail",
     ),
     path(
+        "figures/<int:pk>/",
+        cache_public_page(views.ObservationDetailView.as_view()),
+        name="observation-detail",
+    ),
+    path(
         "metrics/<slug:slug>/observations.csv",
         views.MetricExportView.as_view(),
         name="metric-export",

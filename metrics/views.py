@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import Exists, Max, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -14,6 +15,7 @@ from metrics.filters import MetricFilter, ObservationFilter
 from metrics.models import (
     Metric,
     Observation,
+    PublishedVersion,
     Region,
     attach_comparisons,
     rules_involving,
@@ -124,3 +126,29 @@ class MetricExportView(TableExportMixin, MetricDetailView):
                 Observation.objects.published(), rules=rules_involving(self.metric)
             )
         }
+
+
+class ObservationDetailView(DetailView):
+    """
+    One published figure with its source sentence and its revision history:
+    the values it had before reviewed corrections replaced them.
+    """
+
+    template_name = "metrics/observation_detail.html"
+    context_object_name = "observation"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            Observation.objects.published().select_related("metric", "region", "source"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        observation = self.object
+        context["earlier"] = [
+            (version, observation.as_published_in(version.content))
+            for version in PublishedVersion.objects.for_record(observation)
+        ]
+        context["violations"] = violations_by_observation([observation]).get(observation.pk, [])
+        return context

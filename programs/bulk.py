@@ -14,14 +14,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from metrics.exports import CHUNK_SIZE, safe_cell
-from metrics.models import Metric, Observation, Region, Source
+from metrics.models import Metric, Observation, PublishedVersion, Region, Source
 from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
 
 ROWS_PER_FLUSH = 5000
+
+
+def revision_columns(record_column: str, record_path: str) -> list[tuple[str, str]]:
+    """An earlier published version: the record, its content (JSON), when and why."""
+    return [
+        (record_column, record_path),
+        ("published_at", "published_at"),
+        ("replaced_at", "replaced_at"),
+        ("reason", "reason"),
+        ("note", "note"),
+        ("content", "content"),
+    ]
 
 
 @dataclass
@@ -39,10 +51,7 @@ class Table:
 def published_tables() -> list[Table]:
     programs = Program.objects.published()
     observations = Observation.objects.published()
-    organisations = Organisation.objects.filter(
-        Q(Exists(programs.filter(lead_organisation=OuterRef("pk"))))
-        | Q(Exists(Partnership.objects.filter(organisation=OuterRef("pk"), program__in=programs)))
-    )
+    organisations = Organisation.objects.shown_publicly()
     return [
         Table(
             "regions",
@@ -198,12 +207,40 @@ def published_tables() -> list[Table]:
             Activity.objects.filter(program__in=programs).order_by("program__slug", "start_date"),
         ),
         Table(
+            "observation_revisions",
+            "Earlier published values of published figures, replaced by reviewed corrections.",
+            revision_columns("observation_id", "object_id"),
+            PublishedVersion.objects.for_model(Observation)
+            .filter(object_id__in=observations.values("pk"))
+            .order_by("object_id", "replaced_at", "pk"),
+        ),
+        Table(
+            "program_revisions",
+            "Earlier published versions of published programs, replaced by reviewed corrections.",
+            revision_columns("program", "program_slug"),
+            PublishedVersion.objects.for_model(Program)
+            .filter(object_id__in=programs.values("pk"))
+            .annotate(
+                program_slug=Subquery(
+                    Program.objects.filter(pk=OuterRef("object_id")).values("slug")
+                )
+            )
+            .order_by("program_slug", "replaced_at", "pk"),
+        ),
+        Table(
             "program_sources",
             "Sources published programs cite, with the sentence they rest on.",
             [("program", "program__slug"), ("source", "source__slug"), ("quote", "quote")],
             ProgramSource.objects.filter(program__in=programs).order_by("program__slug", "pk"),
         ),
     ]
+
+
+def _cell_text(value):
+    """JSON content (an earlier version's fields) as JSON text; anything else as it is."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
 
 
 def datapackage(tables: list[Table]) -> dict:
@@ -274,7 +311,7 @@ def zip_chunks() -> Iterator[bytes]:
                 writer = csv.writer(text)
                 writer.writerow([name for name, _path in table.columns])
                 for count, row in enumerate(table.rows(), start=1):
-                    writer.writerow([safe_cell(cell) for cell in row])
+                    writer.writerow([safe_cell(_cell_text(cell)) for cell in row])
                     if count % ROWS_PER_FLUSH == 0:
                         text.flush()
                         yield sink.take()

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from metrics.serializers import PublishedVersionSerializer
 from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
 
 
@@ -94,6 +95,7 @@ class ProgramSerializer(serializers.ModelSerializer):
     outcomes = OutcomeSerializer(many=True, read_only=True)
     activities = ActivitySerializer(many=True, read_only=True)
     sources = CitationSerializer(source="citations", many=True, read_only=True)
+    revisions = PublishedVersionSerializer(source="earlier_versions", many=True, read_only=True)
 
     class Meta:
         model = Program
@@ -123,6 +125,8 @@ class ProgramSerializer(serializers.ModelSerializer):
             "activities",
             "sources",
             "published_at",
+            "revised_at",
+            "revisions",
         ]
 
     def get_parent(self, program) -> str | None:

@@ -14,10 +14,18 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from metrics.charts import Marker, observation_chart
 from metrics.exports import TableExportMixin
-from metrics.models import Metric, Observation, Region, Source, attach_comparisons
+from metrics.models import (
+    Metric,
+    Observation,
+    PublishedVersion,
+    Region,
+    Source,
+    attach_comparisons,
+)
 from metrics.pagination import CappedPaginator
 from metrics.quality import open_warning_count
 from metrics.tables import DEFAULT_PER_PAGE
+from metrics.workflow import history
 from programs.bulk import published_tables, zip_chunks
 from programs.filters import ProgramFilter
 from programs.models import Program
@@ -139,8 +147,25 @@ class ProgramDetailView(DetailView):
             activities=activities,
             outcome_rows=outcome_rows,
             citations=program.citations.select_related("source").order_by("source__published_on"),
+            revisions=program_revisions(program),
         )
         return context
+
+
+def program_revisions(program: Program) -> list[tuple]:
+    """
+    The program's earlier published versions, newest first, each with what
+    the next version changed: (version, [(field, earlier value, later value)]).
+    """
+    versions = list(PublishedVersion.objects.for_record(program))
+    if not versions:
+        return []
+    later = history.snapshot(program)
+    revisions = []
+    for version in versions:
+        revisions.append((version, history.differences(Program, version.content, later)))
+        later = version.content
+    return revisions
 
 
 class RegionDetailView(SingleTableMixin, DetailView):

@@ -29,6 +29,7 @@ from tests.factories import (
     ProgramSourceFactory,
     SectorFactory,
     SourceFactory,
+    ValidationRuleFactory,
 )
 
 MARKER = "ZZMARKERZZ"
@@ -54,7 +55,8 @@ class LinkParser(HTMLParser):
 
 def body_text(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+    kind = response.get("Content-Type", "")
+    if kind.startswith("application/vnd.openxmlformats") or kind == "application/zip":
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return "".join(archive.read(name).decode() for name in archive.namelist())
     return content.decode("utf-8", errors="replace")
@@ -118,6 +120,19 @@ def plant_unpublished_records(shanxi_region, linfen):
     )
     public_activity.results.add(hidden_result)
     ProgramSourceFactory(program=published_parent, quote="Visible quote")
+    # Shared references that are not published, one in each hidden state:
+    # a source, a metric, an organisation and a validation rule.
+    for index, state in enumerate(HIDDEN_STATES):
+        hidden = {"publication_state": state, "published_at": None}
+        SourceFactory(title_en=f"{MARKER} hidden source {index}", **hidden)
+        hidden_metric = MetricFactory(name_en=f"{MARKER} hidden metric {index}", **hidden)
+        OrganisationFactory(name_en=f"{MARKER} hidden organisation {index}", **hidden)
+        ValidationRuleFactory(
+            name_en=f"{MARKER} hidden rule {index}",
+            subject=Metric.objects.get(slug="rural-online-retail-sales"),
+            reference=hidden_metric,
+            **hidden,
+        )
     return published_parent
 
 
@@ -165,6 +180,12 @@ def test_no_public_page_or_download_shows_an_unpublished_record(client, planted)
         "/programs/export.xlsx",
         "/programs/export.csv?region=141000",
         "/programs/visible-parent/",
+        "/api/sources/",
+        "/api/organisations/",
+        "/api/metrics/",
+        "/api/observations/",
+        "/api/programs/",
+        "/downloads/published-data.zip",
     ]
     pages = crawl(client, start)
 

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -208,7 +208,9 @@ class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
         if result.has_errors() or result.has_validation_errors():
             self.message_user(
                 request,
-                _t("Nothing was imported: the file changed or became invalid since the preview."),
+                gettext(
+                    "Nothing was imported: the file changed or became invalid since the preview."
+                ),
                 messages.ERROR,
             )
             return HttpResponseRedirect(reverse("admin:metrics_observation_import"))

@@ -19,9 +19,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -40,6 +39,7 @@ from metrics.workflow.policy import Step, WorkflowError
 from metrics.workflow.scope import RegionScope
 from metrics.workflow.steps import StepRefused, stale_records
 
+NOTHING_CHANGED = _("Nothing was changed; correct the records above first.")
 STALE_MESSAGE = _(
     "Someone else saved this record after you opened it. Your changes were not saved; "
     "reload the page to see the current version, then make your changes again."
@@ -213,9 +213,7 @@ def _deleting_as_the_policy_allows(action):
             return action(modeladmin, request, queryset)
         for _record, message in refused:
             modeladmin.message_user(request, message, messages.ERROR)
-        modeladmin.message_user(
-            request, _t("Nothing was changed; correct the records above first."), messages.ERROR
-        )
+        modeladmin.message_user(request, NOTHING_CHANGED, messages.ERROR)
         return None
 
     return checked
@@ -275,7 +273,7 @@ class StrictLookupsMixin:
         try:
             return super().get_changelist_instance(request)
         except IncorrectLookupParameters as error:
-            raise BadRequest(_t("This list has no such filter.")) from error
+            raise BadRequest(gettext("This list has no such filter.")) from error
 
     def lookup_allowed(self, lookup, value, request=None):
         if "password" in lookup.split(LOOKUP_SEP):
@@ -366,7 +364,7 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
 
     def _require_visible(self, request, object_id):
         if self.get_object(request, unquote(object_id)) is None:
-            raise Http404(_t("No such record, or it is outside your regions."))
+            raise Http404(gettext("No such record, or it is outside your regions."))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._require_visible(request, object_id)
@@ -389,7 +387,7 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
-            "title": _t("Change history: %s") % obj,
+            "title": gettext("Change history: %s") % obj,
             "subtitle": None,
             "object": obj,
             "opts": opts,
@@ -417,7 +415,7 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
             .first()
         )
         if version is None or not self._revision_is_visible(request, version.revision):
-            raise Http404(_t("No such record, or it is outside your regions."))
+            raise Http404(gettext("No such record, or it is outside your regions."))
         if not self.has_change_permission(request):
             raise PermissionDenied
         refused = self._revert_refusals(request, version.revision)
@@ -500,7 +498,7 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
         checkbox = forms.CheckboxInput(
             {
                 "class": "action-select",
-                "aria-label": _t("Select this object for an action - %s") % obj,
+                "aria-label": gettext("Select this object for an action - %s") % obj,
             },
             lambda value: False,
         )
@@ -681,7 +679,7 @@ class ReviewAdminMixin:
     def review_view(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            raise Http404(_t("No such record, or it is outside your regions."))
+            raise Http404(gettext("No such record, or it is outside your regions."))
         decisions = self.allowed_decisions(request, obj)
         if not decisions:
             raise PermissionDenied
@@ -709,7 +707,7 @@ class ReviewAdminMixin:
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
-            "title": _t("Review: %s") % obj,
+            "title": gettext("Review: %s") % obj,
             "object": obj,
             "opts": opts,
             "app_label": opts.app_label,
@@ -727,7 +725,7 @@ class ReviewAdminMixin:
             original = obj.revision_of
             self.message_user(
                 request,
-                _t(
+                gettext(
                     "%(record)s: the correction is published. The public sees the corrected "
                     "content, and the record's history lists the earlier one."
                 )
@@ -737,7 +735,7 @@ class ReviewAdminMixin:
             return HttpResponseRedirect(self._change_url(original))
         self.message_user(
             request,
-            _t("%(record)s: %(decision)s.") % {"record": obj, "decision": DECISIONS[decision]},
+            gettext("%(record)s: %(decision)s.") % {"record": obj, "decision": DECISIONS[decision]},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(self._change_url(obj))
@@ -760,7 +758,7 @@ class ReviewAdminMixin:
     def correct_view(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            raise Http404(_t("No such record, or it is outside your regions."))
+            raise Http404(gettext("No such record, or it is outside your regions."))
         if request.method != "POST" or not policy.can(request.user, Step.CORRECT, model=self.model):
             raise PermissionDenied
         try:
@@ -771,7 +769,7 @@ class ReviewAdminMixin:
             return HttpResponseRedirect(self._change_url(obj))
         self.message_user(
             request,
-            _t(
+            gettext(
                 "This is a correction of the published record. The public keeps seeing the "
                 "published content until a reviewer publishes the correction."
             ),
@@ -820,9 +818,7 @@ class ReviewAdminMixin:
         except StepRefused as error:
             for _record, message in error.failures:
                 self.message_user(request, message, messages.ERROR)
-            self.message_user(
-                request, _t("Nothing was changed; correct the records above first."), messages.ERROR
-            )
+            self.message_user(request, NOTHING_CHANGED, messages.ERROR)
             return None
         self.message_user(request, done_message(count), messages.SUCCESS)
         return None
@@ -879,7 +875,7 @@ class ReviewAdminMixin:
             request,
             queryset,
             Step.RETURN,
-            _t("Return to draft: say why"),
+            gettext("Return to draft: say why"),
             lambda n: (
                 ngettext("%d record returned to draft.", "%d records returned to draft.", n) % n
             ),
@@ -891,7 +887,7 @@ class ReviewAdminMixin:
             request,
             queryset,
             Step.WITHDRAW,
-            _t("Withdraw from the public: say why"),
+            gettext("Withdraw from the public: say why"),
             lambda n: ngettext("%d record withdrawn.", "%d records withdrawn.", n) % n,
         )
 
@@ -906,7 +902,7 @@ class ReviewAdminMixin:
     @admin.display(description=_("revision"))
     def revision_marker(self, obj):
         if obj.revision_of_id:
-            return format_html("<strong>{}</strong>", _t("correction"))
+            return format_html("<strong>{}</strong>", gettext("correction"))
         if obj.revised_at:
-            return _t("revised %(date)s") % {"date": obj.revised_at.date().isoformat()}
+            return gettext("revised %(date)s") % {"date": obj.revised_at.date().isoformat()}
         return ""

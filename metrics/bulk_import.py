@@ -87,6 +87,17 @@ class _Lookups:
                 if key:
                     self.sources.setdefault(key, source)
 
+    def may_create_in(self, user, region) -> bool:
+        """
+        The policy's answer to "may this account enter a figure here?", asked
+        once per region: it depends on the account and the figure's region
+        alone, and a release has thousands of rows per region.
+        """
+        cache = self.__dict__.setdefault("_may_create", {})
+        if region.pk not in cache:
+            cache[region.pk] = policy.can(user, Step.CREATE, Observation(region=region))
+        return cache[region.pk]
+
     def region(self, text):
         text = str(text or "").strip()
         key = text.split()[0] if text[:6].isdigit() else text
@@ -153,7 +164,7 @@ def check_row(row: dict, lookups: _Lookups, user) -> tuple[tuple, list[str]]:
         source = lookups.sources.get(row["source"].strip())
         if source is None:
             problems.append(_("There is no source %(source)r.") % {"source": row["source"]})
-    if not problems:
+    if not problems and not lookups.may_create_in(user, region):
         figure = Observation(
             metric=metric,
             region=region,
@@ -161,8 +172,7 @@ def check_row(row: dict, lookups: _Lookups, user) -> tuple[tuple, list[str]]:
             period_start=period.start,
             period_end=period.end,
         )
-        if reason := policy.refusal(user, Step.CREATE, figure):
-            problems.append(reason)
+        problems.append(policy.refusal(user, Step.CREATE, figure))
     if problems:
         return (), problems
     return (

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import Qualifier, Unit, format_number
@@ -191,13 +191,13 @@ class Violation:
     def message(self) -> str:
         rule, subject = self.rule, self.subject
         if rule.kind == ValidationRule.Kind.AT_MOST:
-            return _t("%(subject)s (%(value)s) exceeds %(reference)s (%(expected)s).") % {
+            return gettext("%(subject)s (%(value)s) exceeds %(reference)s (%(expected)s).") % {
                 "subject": rule.subject.name,
                 "value": subject.formatted_value,
                 "reference": rule.reference.name,
                 "expected": self.others[0].formatted_value,
             }
-        return _t(
+        return gettext(
             "%(subject)s is %(value)s, but %(reference)s ÷ %(denominator)s × 100 = "
             "%(expected)s%% (tolerance ±%(tolerance)s pp)."
         ) % {

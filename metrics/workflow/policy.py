@@ -31,9 +31,9 @@ The rules, as `RULES` states them:
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import PublicationState, Publishable
@@ -146,26 +146,29 @@ def needs_note(step: Step, record) -> bool:
 
 
 def _name(record) -> str:
-    return f"“{record}”"
+    try:
+        return f"“{record}”"
+    except ObjectDoesNotExist:  # a record not filled in yet: name its kind
+        return f"“{record._meta.verbose_name}”"
 
 
 def _state_refusal(step: Step, record) -> str:
     name = _name(record)
     state = record.publication_state
     if state == PublicationState.IN_REVIEW:
-        return _t(
+        return gettext(
             "%(record)s is in review: it stays as the reviewer saw it until a reviewer "
             "publishes it or returns it to draft."
         ) % {"record": name}
     if state == PublicationState.PUBLISHED and step in (Step.EDIT, Step.DELETE):
-        return _t("%(record)s is published: propose a correction, which goes through review.") % {
-            "record": name
-        }
+        return gettext(
+            "%(record)s is published: propose a correction, which goes through review."
+        ) % {"record": name}
     if state == PublicationState.WITHDRAWN and step in (Step.EDIT, Step.DELETE):
-        return _t("%(record)s is withdrawn: a reviewer reopens it as a draft first.") % {
+        return gettext("%(record)s is withdrawn: a reviewer reopens it as a draft first.") % {
             "record": name
         }
-    return _t("%(record)s is %(state)s, so it cannot be given the step “%(step)s”.") % {
+    return gettext("%(record)s is %(state)s, so it cannot be given the step “%(step)s”.") % {
         "record": name,
         "state": PublicationState(state).label.lower(),
         "step": Step(step).label,
@@ -176,11 +179,11 @@ def _scope_refusal(record) -> str:
     if getattr(type(record), "is_shared_reference", False) and not getattr(
         type(record), "region_path", None
     ):
-        return _t(
+        return gettext(
             "%(record)s is used in regions outside yours: only someone whose regions cover "
             "all of them may change it."
         ) % {"record": _name(record)}
-    return _t("%(record)s lies outside your regions.") % {"record": _name(record)}
+    return gettext("%(record)s lies outside your regions.") % {"record": _name(record)}
 
 
 def _kind(model) -> str:
@@ -227,11 +230,13 @@ def refusal(
         if readable or (user.is_active and user.is_superuser and kind != "trail"):
             return None
         if kind == "trail":
-            return _t("The review trail and the public history are written by the workflow alone.")
-        return _t("Only superusers change this.")
+            return gettext(
+                "The review trail and the public history are written by the workflow alone."
+            )
+        return gettext("Only superusers change this.")
     rule = RULES[step]
     if not roles & rule.roles:
-        return _t("Your role may not %(step)s %(records)s.") % {
+        return gettext("Your role may not %(step)s %(records)s.") % {
             "step": step.label,
             "records": model._meta.verbose_name_plural,
         }
@@ -241,21 +246,23 @@ def refusal(
         if record.publication_state not in rule.states:
             return _state_refusal(step, record)
     if step == Step.CORRECT and record.revision_of_id:
-        return _t("%(record)s is itself a correction; edit it instead.") % {"record": _name(record)}
+        return gettext("%(record)s is itself a correction; edit it instead.") % {
+            "record": _name(record)
+        }
     shared_and_read = step == Step.VIEW and getattr(model, "is_shared_reference", False)
     if not shared_and_read and not covers(RegionScope.for_user(user), record, fresh=fresh):
         return _scope_refusal(record)
     if rule.four_eyes and user.pk in (record.authors or []):
-        return _t(
+        return gettext(
             "You changed %(record)s since it was last published: another reviewer publishes it."
         ) % {"record": _name(record)}
     if note is not None and needs_note(step, record) and not note.strip():
         if record.revision_of_id and step == Step.SUBMIT:
-            return _t(
+            return gettext(
                 "%(record)s: say what the correction changes and why; the public history "
                 "shows this note."
             ) % {"record": _name(record)}
-        return _t("%(record)s: say why, so that the editor knows what to change.") % {
+        return gettext("%(record)s: say why, so that the editor knows what to change.") % {
             "record": _name(record)
         }
     return None

@@ -639,6 +639,20 @@ class ReviewAdminMixin:
         """A correction in progress is not a record to link to."""
         return super().choices_for(request).canonical()
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            # Other forms' autocompletes offer records to link to, never corrections.
+            return queryset.canonical()
+        return queryset
+
+    def view_on_site(self, obj):
+        """The public page, once there is one: drafts and corrections have none."""
+        if obj.is_published and hasattr(obj, "get_absolute_url"):
+            return obj.get_absolute_url()
+        return None
+
     def get_prepopulated_fields(self, request, obj=None):
         # A correction's identifier is the corrected record's: not typed.
         if obj is not None and obj.revision_of_id:
@@ -833,6 +847,7 @@ class ReviewAdminMixin:
         context = {
             **self.admin_site.each_context(request),
             "title": title,
+            "button": DECISIONS[step],
             "opts": opts,
             "app_label": opts.app_label,
             "queryset": queryset,

@@ -1,4 +1,4 @@
-"""Earlier published versions of records: the public revision history."""
+"""What happened to records of any kind: review steps and earlier published versions."""
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -7,18 +7,34 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class PublishedVersionQuerySet(models.QuerySet):
+class RecordTrailQuerySet(models.QuerySet):
     def for_record(self, record):
-        """The record's earlier published versions, newest first."""
         return self.filter(
             content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-        ).order_by("-replaced_at", "-pk")
+        )
 
     def for_model(self, model):
         return self.filter(content_type=ContentType.objects.get_for_model(model))
 
 
-class PublishedVersion(models.Model):
+class RecordTrail(models.Model):
+    """Abstract base for entries about one record of any publishable kind."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        abstract = True
+
+
+class PublishedVersionQuerySet(RecordTrailQuerySet):
+    def for_record(self, record):
+        """The record's earlier published versions, newest first."""
+        return super().for_record(record).order_by("-replaced_at", "-pk")
+
+
+class PublishedVersion(RecordTrail):
     """
     What the public saw of a record before a reviewed correction replaced it
     (or before it was withdrawn), kept public as the record's revision
@@ -30,9 +46,6 @@ class PublishedVersion(models.Model):
         CORRECTED = "corrected", _("Corrected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
     content = models.JSONField(
         _("content as published"),
         encoder=DjangoJSONEncoder,

@@ -1,12 +1,11 @@
 """What staff may do and what they did: region assignments and review steps."""
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from metrics.models.history import RecordTrail, RecordTrailQuerySet
 from metrics.models.publication import PublicationState
 
 
@@ -41,19 +40,14 @@ class RegionAssignment(models.Model):
         return f"{self.user} – {self.region}"
 
 
-class ReviewStepQuerySet(models.QuerySet):
+class ReviewStepQuerySet(RecordTrailQuerySet):
     def for_record(self, record):
-        return self.filter(
-            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-        ).select_related("user")
+        return super().for_record(record).select_related("user")
 
 
-class ReviewStep(models.Model):
+class ReviewStep(RecordTrail):
     """One move through review — submitted, published, returned, withdrawn — by whom and when."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
     from_state = models.CharField(_("from"), max_length=16, choices=PublicationState)
     to_state = models.CharField(_("to"), max_length=16, choices=PublicationState)
     user = models.ForeignKey(

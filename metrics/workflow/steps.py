@@ -168,6 +168,12 @@ def _invalid(step: Step, record, batch: set) -> str | None:
             _as_published(record).full_clean()
     except ValidationError as error:
         return f"“{record}”: {' '.join(error.messages)}"
+    if step in (Step.SUBMIT, Step.PUBLISH) and record.revision_of_id:
+        if history.snapshot(record) == history.snapshot(record.revision_of):
+            return _(
+                "“%(record)s”: the correction changes nothing; change what needs correcting, "
+                "or delete it."
+            ) % {"record": record}
     if step == Step.PUBLISH:
         for dependency in record.public_dependencies():
             key = (type(dependency), getattr(dependency, "pk", None))

@@ -17,6 +17,7 @@ from metrics.models import (
     correction_constraints,
 )
 from metrics.translation import Translated
+from metrics.workflow.history import record_key
 from programs.models.results import ProgramPartQuerySet
 
 
@@ -290,19 +291,10 @@ class Program(Publishable, LockVersioned):
             getattr(correction, relation).update(program=self)
 
     def parts_snapshot(self) -> dict:
+        """Every part, a line each with all its fields, so that no change to one goes unseen."""
         return {
-            "partners": sorted(
-                f"{p.organisation.slug} ({p.role})"
-                for p in self.partnerships.select_related("organisation")
-            ),
-            "sources": sorted(c.source.slug for c in self.citations.select_related("source")),
-            "outcomes": sorted(
-                f"{o.metric.slug} {o.region.code}: {o.baseline_display} → {o.target_display}"
-                for o in self.outcomes.select_related("metric", "region")
-            ),
-            "activities": sorted(
-                f"{a.start_date.isoformat()} {a.title_en}" for a in self.activities.all()
-            ),
+            relation: sorted(_describe_part(part) for part in getattr(self, relation).all())
+            for relation in self.part_relations
         }
 
     def published_ancestors(self) -> list["Program"]:
@@ -338,6 +330,24 @@ class Program(Publishable, LockVersioned):
                 raise ValidationError({"parent": _("A program cannot be part of itself.")})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+
+
+def _describe_part(part) -> str:
+    """A part of a program as one line of text: every field it has, related records by key."""
+    shown = []
+    for field in [*part._meta.concrete_fields, *part._meta.many_to_many]:
+        if not field.editable or field.primary_key or field.name in ("program", "lock_version"):
+            continue
+        if field.many_to_many:
+            value = ", ".join(sorted(map(record_key, getattr(part, field.name).all())))
+        elif field.is_relation:
+            related = getattr(part, field.name)
+            value = record_key(related) if related is not None else ""
+        else:
+            value = field.value_from_object(part)
+        if value not in (None, "", []):
+            shown.append(f"{field.name}={value}")
+    return "; ".join(shown)
 
 
 class PartnershipManager(models.Manager.from_queryset(ProgramPartQuerySet)):

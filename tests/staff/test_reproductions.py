@@ -19,7 +19,7 @@ from programs.models import Organisation, Program
 from tests.factories import ObservationFactory, OrganisationFactory, SourceFactory
 from tests.staff.conftest import review
 from tests.staff.test_import import csv_file, upload
-from tests.staff.test_roles import messages_of, post_action, state_of
+from tests.staff.test_roles import autocomplete, messages_of, post_action, state_of
 from tests.test_admin import change_data, url
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +219,25 @@ class Test4Corrections:
         api = client.get(reverse("observation-list"), {"metric": figure.metric.slug}).json()
         [shown] = api["results"]
         assert shown["revisions"][0]["content"]["value"] == "30000000.000000"
+
+
+def test_4_a_correction_that_changes_nothing_is_not_submitted(demo, linfen_editor):
+    figure = Observation.objects.get(metric__slug="livestream-campaign-sales")
+    correction = steps.propose_correction(record=figure, user=linfen_editor)
+    Observation.objects.filter(pk=correction.pk).update(source_quote=figure.source_quote)
+    correction.refresh_from_db()
+    with pytest.raises(StepRefused, match="the correction changes nothing"):
+        steps.submit(records=[correction], user=linfen_editor, note="Same again")
+    assert state_of(correction) == PublicationState.DRAFT
+
+
+def test_4_a_correction_is_never_offered_as_a_record_to_link_to(demo, admin_user, linfen_client):
+    correction = steps.propose_correction(record=demo.sales, user=admin_user)
+    offered = autocomplete(linfen_client, "metrics", "observation", "metric")
+    assert str(demo.sales.pk) in offered
+    assert str(correction.pk) not in offered
+    form = linfen_client.get(url(Observation, "add")).context["adminform"].form
+    assert correction not in form.fields["metric"].queryset
 
 
 def test_5_a_withdrawal_or_a_return_says_why_on_every_path(demo, reviewer, linfen_draft):

@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine with Python 3.12+:
 #   make run    install, migrate, load the Shanxi demo and serve it on http://127.0.0.1:8000/
+#               (with a background worker for release imports)
 #   make test   install and run the whole test suite with ruff
 # Everything installs into .venv from the pinned requirements files.
 
@@ -11,7 +12,7 @@ PORT ?= 8000
 # Tests run with DEBUG off, like production; the key only signs test sessions.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret
 
-.PHONY: run test lint format venv demo serve translations messages clean audit faults bench
+.PHONY: run test lint format venv demo serve translations messages clean audit faults bench bench-imports
 
 $(VENV)/.created:
 	@python=$$(scripts/find-python) || exit 1; \
@@ -45,7 +46,10 @@ demo: $(VENV)/.runtime translations var/secret_key
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) collectstatic --no-input --verbosity 0
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) create_demo_staff
 
+# The site and, beside it, the worker that checks and imports uploaded releases.
 run: demo
+	@DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) db_worker --no-reload --verbosity 0 & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.dev
@@ -72,6 +76,10 @@ faults: $(VENV)/.dev translations
 # The side-by-side speed benchmark on PostgreSQL (see bench/README.md).
 bench: $(VENV)/.dev translations
 	$(PY) bench/run.py
+
+# Release imports through the admin against the command line (see bench/imports.py).
+bench-imports: $(VENV)/.dev translations
+	$(PY) bench/imports.py
 
 # Re-extract the catalogues after changing translatable strings (needs GNU gettext).
 messages: $(VENV)/.runtime

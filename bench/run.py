@@ -186,7 +186,7 @@ class Site:
 
 EXPORT_SCRIPT = """
 import csv, sys
-from metrics.importing import COLUMNS, export_period
+from metrics.releases import COLUMNS, export_period
 from metrics.models import Observation
 writer = csv.writer(open(sys.argv[1], "w", newline=""))
 writer.writerow(COLUMNS)

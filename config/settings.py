@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "reversion",
     "import_export",
+    "django_tasks_db",
     "axes",
     "metrics",
     "programs",
@@ -171,6 +172,26 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded releases: kept (never served) so that a job can be run again and
+# audited. Several app servers need a shared directory or object storage.
+MEDIA_ROOT = env_str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", default=100)
+
+# Background jobs (release checks and imports) on Django's task framework,
+# queued in the database by default, so that nothing else needs to run but
+# a worker (`manage.py db_worker`, which `make run` starts beside the site).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    # Jobs queued in Redis and run by `manage.py rqworker --job-class
+    # django_tasks_rq.Job` (pip install django-tasks-rq; docs/DEPLOYMENT.md).
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

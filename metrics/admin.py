@@ -1,21 +1,20 @@
 """Staff screens for the statistical layer."""
 
-import reversion
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
-from django.http import HttpResponseRedirect
-from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
+from import_export import fields, resources
+from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin, StrictLookupsMixin
-from metrics.importing import ObservationResource
 from metrics.models import (
+    ImportJob,
+    ImportRow,
     Metric,
     Observation,
     Region,
@@ -24,6 +23,7 @@ from metrics.models import (
     Source,
     ValidationRule,
 )
+from metrics.releases import COLUMNS, export_row
 from metrics.workflow import policy
 from metrics.workflow.policy import Step
 from metrics.workflow.scope import RegionScope
@@ -102,11 +102,42 @@ class MetricAdmin(SharedReferenceAdmin):
     ]
 
 
+class ObservationExport(resources.ModelResource):
+    """
+    The admin's export: the columns of a release, so that a file exported,
+    edited and uploaded again (admin → Release imports) changes only what
+    was edited. Each column is a field, so the export form can leave some out.
+    """
+
+    region = fields.Field(column_name="region")
+    metric = fields.Field(column_name="metric")
+    period = fields.Field(column_name="period")
+    value = fields.Field(column_name="value")
+    unit = fields.Field(column_name="unit")
+    yoy_change = fields.Field(column_name="yoy_change")
+    qualifier = fields.Field(column_name="qualifier")
+    source = fields.Field(column_name="source")
+    quote = fields.Field(column_name="quote")
+
+    class Meta:
+        model = Observation
+        fields = COLUMNS
+        export_order = COLUMNS
+
+    def filter_export(self, queryset, **kwargs):
+        # A correction in progress is not a figure of its own.
+        queryset = super().filter_export(queryset, **kwargs)
+        return queryset.canonical().select_related("metric", "region", "source")
+
+    def export_field(self, field, instance, **kwargs):
+        return export_row(instance)[COLUMNS.index(field.column_name)]
+
+
 @admin.register(Observation)
-class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
-    resource_classes = [ObservationResource]
-    import_formats = [CSV, XLSX]
+class ObservationAdmin(ExportMixin, ReviewAdminMixin, AuditedAdmin):
+    resource_classes = [ObservationExport]
     export_formats = [CSV, XLSX]
+    change_list_template = "admin/metrics/observation/change_list.html"
     change_form_template = "admin/publishable_change_form.html"
     list_display = [
         "metric",
@@ -183,38 +214,21 @@ class ObservationAdmin(ImportExportMixin, ReviewAdminMixin, AuditedAdmin):
 
     # Import and export --------------------------------------------------------------
 
-    def has_import_permission(self, request):
-        return policy.can(request.user, Step.CREATE, model=Observation)
-
     def has_export_permission(self, request):
         return self.has_view_permission(request)
 
-    def get_import_resource_kwargs(self, request, **kwargs):
-        # Each row asks the policy whether this user may create or change its figure.
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+    def history_view(self, request, object_id, extra_context=None):
+        # Imports write figures in bulk, without a revision each: their own
+        # record says which release created or changed the figure, and from what.
+        figure = self.get_object(request, unquote(object_id))
+        imported = ImportRow.objects.written_into(figure) if figure is not None else []
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "imported": imported}
+        )
 
-    def get_import_data_kwargs(self, **kwargs):
-        # The confirming import must roll back on any invalid row too, not only the preview.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
-
-    def process_dataset(self, dataset, form, request, **kwargs):
-        with reversion.create_revision():
-            reversion.set_user(request.user)
-            file_name = kwargs.get("file_name") or form.cleaned_data.get("original_file_name")
-            reversion.set_comment(f"Imported from {file_name}")
-            return super().process_dataset(dataset, form, request, **kwargs)
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            self.message_user(
-                request,
-                gettext(
-                    "Nothing was imported: the file changed or became invalid since the preview."
-                ),
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(reverse("admin:metrics_observation_import"))
-        return super().process_result(result, request)
+    def changelist_view(self, request, extra_context=None):
+        can_import = policy.can(request.user, Step.CREATE, model=ImportJob)
+        return super().changelist_view(request, {**(extra_context or {}), "can_import": can_import})
 
 
 @admin.register(ValidationRule)
@@ -303,3 +317,7 @@ class StaffAccountAdmin(StrictLookupsMixin, UserAdmin):
 
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), StaffAccountAdmin)
+
+
+# The screens of release imports (upload, progress, confirmation).
+from metrics import admin_imports  # noqa: E402, F401

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from metrics.translation import is_chinese
@@ -227,9 +228,12 @@ class Period:
                     return period
                 break
         raise ValueError(
-            f"{raw!r} is not a period this system understands "
-            "(examples: 2020, H1 2020, Q2 2020, May 2020, Jan-Jun 2020, "
-            "2020年1-6月, 2020-05-01/2020-05-09)."
+            gettext(
+                "%(text)r is not a period this system understands "
+                "(examples: 2020, H1 2020, Q2 2020, May 2020, Jan-Jun 2020, "
+                "2020年1-6月, 2020-05-01/2020-05-09)."
+            )
+            % {"text": raw}
         )
 
 

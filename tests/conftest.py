@@ -28,8 +28,10 @@ TEST_SETTINGS = {
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _test_settings():
-    with override_settings(**TEST_SETTINGS):
+def _test_settings(tmp_path_factory):
+    # Uploaded releases go to a directory of the test run's own.
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(**TEST_SETTINGS, MEDIA_ROOT=str(media)):
         yield
 
 

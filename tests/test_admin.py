@@ -83,10 +83,38 @@ MAKERS = {
     "programs.ProgramSource": ProgramSourceFactory,
     "programs.Outcome": OutcomeFactory,
     "programs.Activity": ActivityFactory,
+    "metrics.ImportJob": lambda: make_import_job(),
+    "django_tasks_database.DBTaskResult": lambda: make_task_result(),
 }
-# Audit logs are written by django-axes, never by hand.
-# Review steps are written by the review workflow alone.
-NO_ADD = {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "metrics.ReviewStep"}
+
+
+def make_import_job():
+    from django.core.files.base import ContentFile
+
+    from metrics import imports
+
+    release = ContentFile(b"region,metric,period,value\n141023,sales,2020,1\n", name="r.csv")
+    return imports.store_release(release, name="r.csv", user=SuperuserFactory())
+
+
+def make_task_result():
+    """A queued check, as an upload leaves one for the worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    from metrics.tasks import check_import
+
+    return DBTaskResult.objects.get(id=check_import.enqueue(make_import_job().pk).id)
+
+
+# Audit logs are written by django-axes, never by hand; review steps by the
+# review workflow alone; queued tasks by the task framework.
+NO_ADD = {
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+    "metrics.ReviewStep",
+    "django_tasks_database.DBTaskResult",
+}
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 PROJECT_MODELS = [model for model in REGISTERED if model._meta.app_label in {"metrics", "programs"}]

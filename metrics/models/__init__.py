@@ -1,6 +1,7 @@
 """The statistical layer: regions, sources, metrics, observations and their checks."""
 
 from metrics.models.history import PublishedVersion
+from metrics.models.imports import ImportJob, ImportProblem, ImportRow
 from metrics.models.indicators import Metric, MetricQuerySet
 from metrics.models.observations import (
     Observation,
@@ -33,6 +34,9 @@ __all__ = [
     "attach_comparisons",
     "correction_constraints",
     "WORKFLOW_FIELDS",
+    "ImportJob",
+    "ImportProblem",
+    "ImportRow",
     "LockVersioned",
     "RegionAssignment",
     "ReviewStep",

@@ -112,6 +112,8 @@ DECISIONS = (Step.SUBMIT, Step.PUBLISH, Step.RETURN, Step.WITHDRAW, Step.REOPEN)
 # workflow alone. Anything else outside the two apps is for superusers.
 VOCABULARY = {"metrics.region", "programs.sector"}
 TRAIL = {"metrics.reviewstep", "metrics.publishedversion"}
+# Uploading a release is entering figures: whoever may create figures may.
+IMPORTS = {"metrics.importjob"}
 STAFF_APPS = {"metrics", "programs"}
 
 
@@ -196,6 +198,8 @@ def _kind(model) -> str:
         return "vocabulary"
     if label in TRAIL:
         return "trail"
+    if label in IMPORTS:
+        return "imports"
     return "administration"
 
 
@@ -225,6 +229,12 @@ def refusal(
         owner = owner_of(record) if record is not None else None
         owner_step = Step.VIEW if step == Step.VIEW else Step.EDIT
         return refusal(user, owner_step, owner, model=owner_model, fresh=fresh)
+    if kind == "imports":
+        from metrics.models import Observation
+
+        if step in (Step.VIEW, Step.CREATE):
+            return refusal(user, Step.CREATE, model=Observation)
+        return gettext("An import's record is written by the import itself.")
     if kind in ("vocabulary", "trail", "administration"):
         readable = kind != "administration" and step == Step.VIEW and roles
         if readable or (user.is_active and user.is_superuser and kind != "trail"):

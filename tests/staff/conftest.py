@@ -174,3 +174,9 @@ def review(client, record, state: str, note: str = "", *, seen=None):
             "lock_version_seen": record.lock_version if seen is None else seen,
         },
     )
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks):
+    """Run what a request leaves for its commit (queued jobs), as production would."""
+    return django_capture_on_commit_callbacks

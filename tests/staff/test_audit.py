@@ -122,8 +122,8 @@ WALKS = {
         ActivityFactory, lambda like: {"title_en": "Added activity"}, "title_en", "Renamed event"
     ),
 }
-# Review steps are the workflow's own record: read-only, never edited.
-READ_ONLY = {"metrics.ReviewStep"}
+# Review steps and import jobs are the workflows' own records: read-only, never edited.
+READ_ONLY = {"metrics.ReviewStep", "metrics.ImportJob"}
 
 PROJECT_ADMINS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in {"metrics", "programs"}),

@@ -11,24 +11,24 @@ when the table allows it. The same steps on a figure outside the account's
 regions, or changed by the account itself, are refused on every path.
 """
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 import reversion
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 from reversion.models import Version
 
-from metrics.bulk_import import BulkImportError, import_observations, read_rows
-from metrics.models import Observation
+from metrics.models import ImportJob, Observation
 from metrics.periods import Period
 from metrics.workflow import policy
 from metrics.workflow.policy import Step
 from tests.factories import ObservationFactory, SuperuserFactory
 from tests.staff.conftest import client_for, make_staff
-from tests.staff.test_import import confirm, csv_file, upload
+from tests.staff.test_import import confirm, run_worker, upload
 from tests.staff.test_roles import post_action
 from tests.test_admin import change_data, url
 
@@ -146,52 +146,53 @@ def current(figure) -> dict | None:
 # --- The paths ------------------------------------------------------------------------------
 
 
-def edit_by_form(case, admin_client):
+def edit_by_form(case, admin_client, *fixtures):
     data = _draft_form(case, admin_client, value=str(NEW_VALUE))
     case.client.post(url(Observation, "change", case.figure.pk), data)
     return _value_is(case, NEW_VALUE)
 
 
-def edit_by_admin_import(case, admin_client):
-    row = ["141023", "online-retail-sales", "Jan-Jun 2021", "45.6", "亿元", "", "", ""]
-    preview = upload(case.client, csv_file([row]))
-    if preview.status_code == 200 and preview.context.get("confirm_form") is not None:
-        confirm(case.client, preview)
+RELEASE = "region,metric,period,value,unit\n141023,online-retail-sales,Jan-Jun 2021,45.6,亿元\n"
+
+
+def edit_by_admin_import(case, admin_client, capture, tmp_path):
+    upload(case.client, RELEASE.encode(), capture=capture)
+    run_worker()
+    job = ImportJob.objects.order_by("pk").last()
+    if job is not None:
+        confirm(case.client, job, capture=capture)
     return _value_is(case, NEW_VALUE)
 
 
-def edit_by_bulk_import(case, admin_client):
-    rows = read_rows(
-        io.StringIO(
-            "region,metric,period,value,unit\n141023,online-retail-sales,Jan-Jun 2021,45.6,亿元\n"
-        )
-    )
+def edit_by_bulk_import(case, admin_client, capture, tmp_path):
+    release = tmp_path / "release.csv"
+    release.write_text(RELEASE, encoding="utf-8")
     try:
-        import_observations(rows, user=case.actor)
-    except BulkImportError:
+        call_command("import_observations", str(release), user=case.actor.username, verbosity=0)
+    except CommandError:
         pass
     return _value_is(case, NEW_VALUE)
 
 
-def edit_by_revert(case, admin_client):
+def edit_by_revert(case, admin_client, *fixtures):
     first = Version.objects.get_for_object(case.figure).last()
     data = _draft_form(case, admin_client, value="1230000000")
     case.client.post(url(Observation, "revision", case.figure.pk, first.pk), data)
     return _value_is(case, Decimal("1230000000"))
 
 
-def delete_by_page(case, admin_client):
+def delete_by_page(case, admin_client, *fixtures):
     case.client.post(url(Observation, "delete", case.figure.pk), {"post": "yes"})
     return current(case.figure) is None
 
 
-def delete_by_action(case, admin_client):
+def delete_by_action(case, admin_client, *fixtures):
     post_action(case.client, Observation, "delete_selected", [case.figure], post="yes")
     return current(case.figure) is None
 
 
 def step_by_review_page(step):
-    def take(case, admin_client):
+    def take(case, admin_client, *fixtures):
         target = TARGETS[step]
         before = case.figure.publication_state
         case.client.post(
@@ -209,7 +210,7 @@ def step_by_review_page(step):
 
 
 def step_by_action(step, action):
-    def take(case, admin_client):
+    def take(case, admin_client, *fixtures):
         before = case.figure.publication_state
         post_action(
             case.client,
@@ -225,7 +226,7 @@ def step_by_action(step, action):
     return take
 
 
-def correct_by_button(case, admin_client):
+def correct_by_button(case, admin_client, *fixtures):
     case.client.post(url(Observation, "correct", case.figure.pk))
     return case.figure.corrections.exists()
 
@@ -283,9 +284,11 @@ def test_the_table_covers_every_step_and_role():
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("step", "path"), ALL_PATHS, ids=[f"{s}-{p}" for s, p in ALL_PATHS])
-def test_the_table_holds_on_every_path(demo, admin_client, step, path, role, state):
+def test_the_table_holds_on_every_path(
+    demo, admin_client, capture, tmp_path, step, path, role, state
+):
     case = case_for(demo, role, state)
-    taken = PATHS[step][path](case, admin_client)
+    taken = PATHS[step][path](case, admin_client, capture, tmp_path)
     assert taken is EXPECTED[(step, role, state)], (step, path, role, state)
 
 
@@ -309,22 +312,24 @@ def allowed_state(step: str) -> str:
 
 @pytest.mark.parametrize("role", ["editor", "reviewer"])
 @pytest.mark.parametrize(("step", "path"), ALL_PATHS, ids=[f"{s}-{p}" for s, p in ALL_PATHS])
-def test_nothing_is_allowed_outside_the_accounts_regions(demo, admin_client, step, path, role):
+def test_nothing_is_allowed_outside_the_accounts_regions(
+    demo, admin_client, capture, tmp_path, step, path, role
+):
     case = case_for(demo, role, allowed_state(step), regions=[demo.taiyuan])
-    assert PATHS[step][path](case, admin_client) is False
+    assert PATHS[step][path](case, admin_client, capture, tmp_path) is False
 
 
 @pytest.mark.parametrize("role", ["reviewer", "superuser"])
 @pytest.mark.parametrize("path", sorted(PATHS["publish"]))
-def test_nobody_publishes_a_change_they_made(demo, admin_client, role, path):
+def test_nobody_publishes_a_change_they_made(demo, admin_client, capture, tmp_path, role, path):
     case = case_for(demo, role, "in_review")
     Observation.objects.filter(pk=case.figure.pk).update(authors=[case.actor.pk])
     case.figure.refresh_from_db()
-    assert PATHS["publish"][path](case, admin_client) is False
+    assert PATHS["publish"][path](case, admin_client, capture, tmp_path) is False
     # Another reviewer may.
     reviewer = make_actor("reviewer", demo)
     other = Case(case.figure, reviewer, client_for(reviewer), case.original_value)
-    assert PATHS["publish"][path](other, admin_client) is True
+    assert PATHS["publish"][path](other, admin_client, capture, tmp_path) is True
 
 
 @pytest.mark.parametrize("role", ["editor", "reviewer", "superuser"])

@@ -11,14 +11,14 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from metrics.models import Observation, PublicationState, PublishedVersion, Source
+from metrics.models import ImportJob, Observation, PublicationState, PublishedVersion, Source
 from metrics.periods import Period
 from metrics.workflow import steps
 from metrics.workflow.steps import StepRefused
 from programs.models import Organisation, Program
 from tests.factories import ObservationFactory, OrganisationFactory, SourceFactory
 from tests.staff.conftest import review
-from tests.staff.test_import import csv_file, upload
+from tests.staff.test_import import check, confirm, csv_file
 from tests.staff.test_roles import autocomplete, messages_of, post_action, state_of
 from tests.test_admin import change_data, url
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_1_an_import_cannot_change_a_figure_under_review(
-    client, demo, linfen_client, reviewer_client
+    client, demo, linfen_client, reviewer_client, capture
 ):
     figure = ObservationFactory(
         metric=demo.sales,
@@ -43,13 +43,15 @@ def test_1_an_import_cannot_change_a_figure_under_review(
 
     row = ["141023", "online-retail-sales", "2020年1-6月", "1234", "亿元", "", "", ""]
     row[-1] = "edited while in review"
-    preview = upload(linfen_client, csv_file([row]))
-    [invalid] = preview.context["result"].invalid_rows
-    assert invalid.non_field_specific_errors == [
-        f"“{figure}” is in review: it stays as the reviewer saw it until a reviewer "
-        "publishes it or returns it to draft."
+    job = check(linfen_client, csv_file([row]), capture=capture)
+    assert [(p.line, p.message) for p in job.problems.all()] == [
+        (
+            2,
+            f"“{figure}” is in review: it stays as the reviewer saw it until a reviewer "
+            "publishes it or returns it to draft.",
+        )
     ]
-    assert preview.context.get("confirm_form") is None
+    assert confirm(linfen_client, job, capture=capture).state == ImportJob.State.INVALID
 
     response = review(reviewer_client, figure, PublicationState.PUBLISHED, seen=seen)
     assert response.status_code == 302

@@ -14,7 +14,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import translation
 from reversion.models import Version
 
-from metrics.models import Observation, PublicationState, ReviewStep
+from metrics.models import ImportJob, Observation, PublicationState, ReviewStep
 from programs.models import Activity, Outcome, Program
 from tests.factories import (
     ActivityFactory,
@@ -214,7 +214,7 @@ class TestEditorSeesOnlyTheirRegions:
 
     def test_export(self, linfen_client, linfen_draft, taiyuan_draft):
         form = linfen_client.get(url(Observation, "export")).context["form"]
-        fields = {name: "on" for name in form.fields if name.startswith("observationresource_")}
+        fields = {name: "on" for name in form.fields if name.startswith("observationexport_")}
         response = linfen_client.post(
             url(Observation, "export"), {"format": "0", "resource": "0", **fields}
         )
@@ -225,7 +225,7 @@ class TestEditorSeesOnlyTheirRegions:
 
     def test_export_of_hand_picked_taiyuan_rows(self, linfen_client, taiyuan_draft):
         form = linfen_client.get(url(Observation, "export")).context["form"]
-        fields = {name: "on" for name in form.fields if name.startswith("observationresource_")}
+        fields = {name: "on" for name in form.fields if name.startswith("observationexport_")}
         response = linfen_client.post(
             url(Observation, "export"),
             {"format": "0", "resource": "0", "export_items": [taiyuan_draft.pk], **fields},
@@ -519,8 +519,8 @@ class TestViewer:
         )
         assert viewer_client.post(url(Observation, "correct", published.pk)).status_code == 403
         assert not published.corrections.exists()
-        assert viewer_client.get(url(Observation, "import")).status_code == 403
-        assert viewer_client.post(url(Observation, "process_import"), {}).status_code == 403
+        assert viewer_client.get(url(ImportJob, "add")).status_code == 403
+        assert viewer_client.post(url(ImportJob, "add"), {}).status_code == 403
 
     def test_cannot_revert(self, viewer_client, viewer, linfen_draft):
         version = with_history(linfen_draft, viewer)

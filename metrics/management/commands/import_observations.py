@@ -1,26 +1,27 @@
-"""Import a large CSV of observations in one transaction (see metrics.bulk_import)."""
+"""Import a statistics release from the command line, as the admin's upload does."""
 
 import time
+from pathlib import Path
 
-from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics.bulk_import import BulkImportError, import_observations, read_rows
-from metrics.models import Observation
+from metrics import imports
+from metrics.models import ImportJob
 
 
 class Command(BaseCommand):
     help = (
-        "Import observations from a CSV in the shape statistics releases use (the columns "
-        "of the admin's import: region, metric, period, value, unit, yoy_change, qualifier, "
-        "source, quote) as drafts of a staff account, as the publication policy allows it. "
-        "All rows or none."
+        "Import a release (CSV or XLSX, the columns of the admin's upload: region, metric, "
+        "period, value, unit, yoy_change, qualifier, source, quote) as drafts of a staff "
+        "account, as the publication policy allows it. The same check and import as the "
+        "admin's, run here rather than by the worker; all rows or none. The job is kept "
+        "(admin → Release imports), like an upload's."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("csv_file")
+        parser.add_argument("release_file")
         parser.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
         parser.add_argument(
             "--user",
@@ -28,30 +29,32 @@ class Command(BaseCommand):
             help="Import as this staff account: its role and regions decide what it may enter.",
         )
 
-    def handle(self, *args, csv_file, dry_run, user, **options):
+    def handle(self, *args, release_file, dry_run, user, **options):
         account = get_user_model().objects.filter(username=user, is_staff=True).first()
         if account is None:
             raise CommandError(f"There is no staff account {user!r}.")
+        path = Path(release_file)
+        if not path.is_file():
+            raise CommandError(f"There is no file {release_file!r}.")
         started = time.perf_counter()
-        try:
-            with open(csv_file, encoding="utf-8-sig", newline="") as stream:
-                rows = read_rows(stream)
-                result = import_observations(rows, user=account, dry_run=dry_run)
-        except BulkImportError as error:
-            for line, message in error.errors:
-                self.stderr.write(f"line {line}: {message}")
-            raise CommandError(f"{error.total} invalid row(s); nothing was imported.") from error
-        except OSError as error:
-            raise CommandError(str(error)) from error
+        with path.open("rb") as stream:
+            job = imports.store_release(File(stream), name=path.name, user=account)
+        job = imports.import_here(job, dry_run=dry_run)
+        if job.problems.exists() or job.state not in (
+            ImportJob.State.IMPORTED,
+            ImportJob.State.CANCELLED,
+        ):
+            for problem in job.problems.all()[:50]:
+                column = f"{problem.column}: " if problem.column else ""
+                self.stderr.write(f"line {problem.line}: {column}{problem.message}")
+            raise CommandError(f"{job.message or job.get_state_display()} (job {job.pk})")
         seconds = time.perf_counter() - started
-        what = "checked (dry run)" if dry_run else f"{result.created} new, {result.updated} updated"
-        if not dry_run:
-            # One entry in the admin's log says who imported what.
-            LogEntry.objects.create(
-                user=account,
-                content_type=ContentType.objects.get_for_model(Observation),
-                object_repr=f"bulk import of {csv_file}"[:200],
-                action_flag=ADDITION,
-                change_message=f"Imported {result.rows} rows: {what}.",
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"{job.rows_read} rows checked (dry run)."))
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{job.rows_read} rows {job.rows_new} new, {job.rows_changed} updated "
+                f"in {seconds:.1f} s (job {job.pk})."
             )
-        self.stdout.write(self.style.SUCCESS(f"{result.rows} rows {what} in {seconds:.1f} s."))
+        )

@@ -3,9 +3,8 @@ Staff sessions that slide while they are used, with few writes.
 
 A session ends SESSION_COOKIE_AGE after it was last saved. Saving it on
 every request (SESSION_SAVE_EVERY_REQUEST) would write to the database on
-each admin click, and every committed write moves the snapshot that keys
-the public page cache (metrics.page_cache): one member of staff browsing
-the admin would keep every public page uncached. The session is saved
+each admin click, for nothing: the session's end only needs to be known to
+within a few minutes. The session is saved
 again only once SESSION_REFRESH_SECONDS have passed since its last save,
 so it ends between SESSION_COOKIE_AGE - SESSION_REFRESH_SECONDS and
 SESSION_COOKIE_AGE after the last request.

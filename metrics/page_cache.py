@@ -1,21 +1,22 @@
 """
-Whole public pages, cached until the database changes.
+Whole public pages, cached until published content changes.
 
 A public page shows published records only and is the same for every
-visitor, so a rendered page can be served again until the data changes.
-The cache key holds the database's snapshot (PostgreSQL's
-pg_current_snapshot(): which transactions are committed): two requests
-with the same snapshot see exactly the same data, and any committed write
-(a publication, a withdrawal, an import) gives every later request a new
-snapshot, hence a new key. Nothing has to remember to invalidate, and the
-key is right on every app server and on a read replica alike.
+visitor, so a rendered page can be served again until published content
+changes. The cache key holds the content version (metrics.content_version:
+a counter the database raises in the same transaction as every change to
+published content, and nothing else): any publication, withdrawal or
+correction gives every later request a new key, on every app server and on
+a read replica alike, and nothing has to remember to invalidate. Sessions,
+sign-in attempts, logs, jobs and drafts never move it, so nothing a
+visitor (or staff, outside published content) does empties the cache.
 
-Pages are rendered after the snapshot is read, so a cached page is never
-older than its key. The open-data API's answers are cached alike
-(metrics.api.PublicViewSet), after its rate limit has counted the request.
-Requests with a session (staff) and anything but a
-complete 200 answer are not cached. Other databases have no snapshot to
-read: there the pages are always rendered.
+The version is read before the page is rendered, so a cached page is never
+older than its key. Signed-in staff always get a freshly rendered page;
+everyone else, whatever cookies they send, is served from the cache. The
+open-data API's answers are cached alike (metrics.api.PublicViewSet), after
+its rate limit has counted the request. Only complete 200 answers that set
+no cookie are kept.
 """
 
 import hashlib
@@ -23,53 +24,58 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections, router
+from django.db import router
 from django.utils.translation import get_language
 
-from metrics.models import Observation
+from metrics.models import ContentVersion
+from metrics.render_budget import refuse_if_over_budget
 
 
-def database_snapshot() -> str | None:
-    """The committed state public reads see, or None where it cannot be read."""
-    connection = connections[router.db_for_read(Observation)]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_snapshot()::text")
-        return cursor.fetchone()[0]
+def content_version() -> int:
+    """The version of published content the public reads see (on the read database)."""
+    return ContentVersion.current(using=router.db_for_read(ContentVersion))
 
 
-def _cacheable(request) -> bool:
-    return (
-        settings.PUBLIC_PAGE_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+def is_staff_request(request) -> bool:
+    """Signed-in staff: never served from the public cache. A made-up cookie is no session."""
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def _page_key(request) -> str:
+    # The whole address: API answers hold absolute links (pagination),
+    # and the API's media type may ask for another layout (indent).
+    page = "\n".join(
+        [
+            str(content_version()),
+            get_language() or "",
+            request.build_absolute_uri(),
+            getattr(request, "accepted_media_type", ""),
+        ]
     )
+    return "public-page:" + hashlib.sha256(page.encode()).hexdigest()
 
 
 def cache_public_page(view):
-    """Serve the view's page from the cache while the database is unchanged."""
+    """
+    Serve the view's page from the cache while published content is
+    unchanged; a render (a miss) counts against the client's render budget.
+    """
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        if not _cacheable(request) or (snapshot := database_snapshot()) is None:
+        if request.method not in ("GET", "HEAD") or is_staff_request(request):
             return view(request, *args, **kwargs)
-        # The whole address: API answers hold absolute links (pagination),
-        # and the API's media type may ask for another layout (indent).
-        page = "\n".join(
-            [
-                snapshot,
-                get_language() or "",
-                request.build_absolute_uri(),
-                getattr(request, "accepted_media_type", ""),
-            ]
-        )
-        key = "public-page:" + hashlib.sha256(page.encode()).hexdigest()
-        cache = caches[settings.PUBLIC_PAGE_CACHE]
-        if (response := cache.get(key)) is not None:
-            return response
+        cache, key = caches[settings.PUBLIC_PAGE_CACHE], None
+        if settings.PUBLIC_PAGE_CACHE_SECONDS > 0:
+            key = _page_key(request)
+            if (response := cache.get(key)) is not None:
+                return response
+        if (refusal := refuse_if_over_budget(request)) is not None:
+            return refusal
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+        storable = response.status_code == 200 and not response.streaming
+        if key is not None and storable and not response.cookies:
 
             def store(rendered):
                 cache.set(key, rendered, settings.PUBLIC_PAGE_CACHE_SECONDS)
@@ -81,3 +87,16 @@ def cache_public_page(view):
         return response
 
     return cached_view
+
+
+def within_render_budget(view):
+    """A public view that is never cached (a download) but counts against the budget."""
+
+    @wraps(view)
+    def budgeted_view(request, *args, **kwargs):
+        if not is_staff_request(request):
+            if (refusal := refuse_if_over_budget(request)) is not None:
+                return refusal
+        return view(request, *args, **kwargs)
+
+    return budgeted_view

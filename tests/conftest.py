@@ -2,9 +2,11 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import translation
 
 TEST_SETTINGS = {
     # Whitenoise's manifest storage needs `collectstatic`; tests render
@@ -20,10 +22,13 @@ TEST_SETTINGS = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "1000000/minute"},
     },
-    # A test's writes share one transaction, whose snapshot (the page
-    # cache's key) does not move with them: pages are rendered every time.
-    # tests/test_page_cache.py turns the cache on over committed writes.
+    # Pages are rendered on every request, so a test sees its own writes
+    # whatever the content version; tests/test_page_cache.py turns the
+    # cache on over committed writes.
     "PUBLIC_PAGE_CACHE_SECONDS": 0,
+    # Crawls and fuzzing render thousands of pages from one address; the
+    # budget has its own tests.
+    "PUBLIC_RENDER_BUDGET": "",
 }
 
 
@@ -33,6 +38,19 @@ def _test_settings(tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
     with override_settings(**TEST_SETTINGS, MEDIA_ROOT=str(media)):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in attempts and rate-limit counters live in the cache: each test starts with none."""
+    caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """A request to /zh-hans/ leaves Chinese active in the thread: each test starts anew."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def load_demo():

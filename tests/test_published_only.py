@@ -143,10 +143,10 @@ def planted(shanxi):
     )
 
 
-def crawl(client, start_urls):
+def crawl(client, start_urls, limit=MAX_PAGES):
     """Every public page reachable by links from the start pages, plus their downloads."""
     seen, queue, pages = set(), deque(start_urls), {}
-    while queue and len(pages) < MAX_PAGES:
+    while queue and len(pages) < limit:
         url = queue.popleft()
         if url in seen:
             continue

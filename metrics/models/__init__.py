@@ -17,7 +17,7 @@ from metrics.models.publication import (
     PublishableQuerySet,
     correction_constraints,
 )
-from metrics.models.quality import QualityCheck
+from metrics.models.quality import ContentVersion, QualityCheck
 from metrics.models.regions import Region, RegionQuerySet
 from metrics.models.sources import Source
 from metrics.models.staff import RegionAssignment, ReviewStep
@@ -32,6 +32,7 @@ from metrics.models.validation import (
 
 __all__ = [
     "attach_comparisons",
+    "ContentVersion",
     "correction_constraints",
     "WORKFLOW_FIELDS",
     "ImportJob",

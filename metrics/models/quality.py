@@ -23,3 +23,25 @@ class QualityCheck(models.Model):
 
     def __str__(self):
         return f"{self.open_warnings} @ {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class ContentVersion(models.Model):
+    """
+    One row: a number the database raises whenever published content
+    changes (metrics.content_version). The public page cache keys on it.
+    """
+
+    version = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("content version")
+        verbose_name_plural = _("content versions")
+
+    def __str__(self):
+        return str(self.version)
+
+    @classmethod
+    def current(cls, using=None) -> int:
+        """The version public reads see now (0 before the first one is counted)."""
+        row = cls.objects.using(using).filter(pk=1).values_list("version", flat=True).first()
+        return row or 0

@@ -12,7 +12,7 @@ from django.db import OperationalError, connections
 from django.test import override_settings
 from reversion.models import Version
 
-from metrics.models import Observation
+from metrics.models import ContentVersion, Observation
 from programs.models import Program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,17 +25,23 @@ PRODUCTION_ENVIRONMENT = {
     "DJANGO_HTTPS": "1",
     "DATABASE_URL": "postgres://app@db.internal:5432/programs",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
-def test_deployment_checks_pass_with_the_documented_environment():
+def deploy_check(environment_changes: dict):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
+        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "TRUSTED_PROXY_"))
     }
     environment.update(PRODUCTION_ENVIRONMENT)
-    result = subprocess.run(
+    for key, value in environment_changes.items():
+        if value is None:
+            environment.pop(key)
+        else:
+            environment[key] = value
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=environment,
@@ -43,8 +49,22 @@ def test_deployment_checks_pass_with_the_documented_environment():
         text=True,
         timeout=120,
     )
+
+
+def test_deployment_checks_pass_with_the_documented_environment():
+    result = deploy_check({})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "warning"),
+    [("REDIS_URL", "config.W001"), ("TRUSTED_PROXY_COUNT", "config.W002")],
+)
+def test_deployment_checks_name_what_is_missing(missing, warning):
+    result = deploy_check({missing: None})
+    assert result.returncode != 0
+    assert warning in result.stderr + result.stdout
 
 
 def test_security_headers_on_public_pages(client, shanxi):
@@ -151,7 +171,7 @@ def table_snapshot():
     snapshot = {}
     for model in apps.get_models():
         if model._meta.app_label in {"metrics", "programs", "reversion", "auth", "admin"}:
-            if model._meta.label in {"auth.Permission"}:
+            if model._meta.label in {"auth.Permission", "metrics.ContentVersion"}:
                 continue
             rows = sorted(repr(row) for row in model.objects.values_list(*_comparable(model)))
             snapshot[model._meta.label] = (len(rows), hash(tuple(rows)))
@@ -184,9 +204,11 @@ def test_backup_restores_demo_synthetic_data_and_history_into_an_empty_database(
     call_command("migrate", "programs", "0002", verbosity=0)  # an empty database ...
     call_command("migrate", verbosity=0)  # ... migrated as a new server would be
     assert not Observation.objects.exists()
+    version_before_restore = ContentVersion.current()
     call_command("restore", str(backup), verbosity=0)
 
     assert table_snapshot() == before
+    assert ContentVersion.current() > version_before_restore  # no page cached before is served
     program = Program.objects.get(slug="internet-platform-cooperation")
     assert Version.objects.get_for_object(program).exists()
     assert get_user_model().objects.filter(username="demo-editor").exists()

@@ -9,9 +9,7 @@ and Shanxi-wide ones are not there for them, whatever they type.
 
 import pytest
 import reversion
-from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.utils import translation
 from reversion.models import Version
 
 from metrics.models import ImportJob, Observation, PublicationState, ReviewStep
@@ -554,13 +552,6 @@ def assert_labels(html: str, chinese: list[str], english: list[str]):
 
 class TestChineseAdmin:
     """The catalogue is compiled from locale/zh_Hans (make translations)."""
-
-    @pytest.fixture(autouse=True)
-    def _english_afterwards(self):
-        # A request to /zh-hans/ leaves Chinese active in this thread: reversed
-        # URLs would then carry the prefix in the tests that follow.
-        yield
-        translation.activate(settings.LANGUAGE_CODE)
 
     def test_index(self, reviewer_client):
         html = zh_page(reviewer_client, "/admin/")

@@ -234,7 +234,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", default=0)
+# Attempts and lockouts are counted in the cache (Redis when several app
+# servers share it), never written to the database: a visitor's failed
+# sign-in must not write (nothing an anonymous request does writes). Each
+# lockout is logged with the account and the address.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_ENABLE_ADMIN = False
+AXES_CLIENT_IP_CALLABLE = "config.clients.client_address"
+# django-axes warns about any cache but a shared one; the project's own
+# deployment check (config/checks.py) says what to do instead: without
+# Redis, a single process (`make run`) counts correctly.
+SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 # The lockout log names the account and the address: an auditor must see who
 # was locked out. Passwords are never logged.
 AXES_SENSITIVE_PARAMETERS = []
@@ -250,11 +260,28 @@ SESSION_COOKIE_AGE = 30 * 60
 SESSION_REFRESH_SECONDS = 5 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# The proxies in front of the site, whose X-Forwarded-For is believed
+# (config/clients.py): a number of them, or their networks. Without either,
+# the header is ignored: a client could write anything into it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", default=[])
+# Uncached renders of public pages a client may cause (metrics/render_budget.py).
+PUBLIC_RENDER_BUDGET = env_str("PUBLIC_RENDER_BUDGET", default="120/minute")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client": {"()": "config.clients.ClientAddressFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client)s]: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},

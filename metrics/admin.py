@@ -12,6 +12,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin, StrictLookupsMixin
+from metrics.exports import safe_cell
 from metrics.models import (
     ImportJob,
     ImportRow,
@@ -130,7 +131,8 @@ class ObservationExport(resources.ModelResource):
         return queryset.canonical().select_related("metric", "region", "source")
 
     def export_field(self, field, instance, **kwargs):
-        return export_row(instance)[COLUMNS.index(field.column_name)]
+        # A quoted sentence may start like a formula: neutralised, as in every download.
+        return safe_cell(export_row(instance)[COLUMNS.index(field.column_name)])
 
 
 @admin.register(Observation)

@@ -26,10 +26,21 @@ PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
 
 
 def safe_cell(value) -> str:
-    """Text for a cell, with formula triggers neutralised by a leading apostrophe."""
+    """
+    Text for a cell, with formula triggers neutralised by a leading
+    apostrophe: every download the site writes (public tables, the bulk
+    download, the admin's export) passes its cells through here.
+    """
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
+    return text
+
+
+def restored_cell(text: str) -> str:
+    """A cell as it was before `safe_cell`: an exported file uploaded again reads the same."""
+    if text.startswith("'") and safe_cell(text[1:]) == text:
+        return text[1:]
     return text
 
 

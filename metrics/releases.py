@@ -24,6 +24,7 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from metrics.exports import restored_cell
 from metrics.formatting import Qualifier, Unit, scale_for
 from metrics.models import Metric, Observation, Region, Source
 from metrics.periods import Period, PeriodType
@@ -259,7 +260,8 @@ def _read_csv(stream) -> ReleaseRows:
         try:
             for values in reader:
                 if any(cell.strip() for cell in values):
-                    yield reader.line_num, dict(zip(columns, values, strict=False))
+                    cells = [restored_cell(value) for value in values]
+                    yield reader.line_num, dict(zip(columns, cells, strict=False))
         except UnicodeDecodeError as error:
             raise ReleaseFileError(
                 _("Line %(line)d is neither UTF-8 nor GB18030 text.") % {"line": reader.line_num}
@@ -296,7 +298,7 @@ def _read_xlsx(stream) -> ReleaseRows:
     def rows():
         for line, values in enumerate(cells, start=2):
             read["rows"] = line - 1
-            texts = ["" if value is None else _cell_text(value) for value in values]
+            texts = ["" if value is None else restored_cell(_cell_text(value)) for value in values]
             if any(text.strip() for text in texts):
                 yield line, dict(zip(columns, texts, strict=False))
         book.close()

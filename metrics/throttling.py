@@ -1,16 +1,42 @@
-"""The API's anonymous rate limit (its own module: DRF imports it while loading its views)."""
+"""
+Rate limits counted per client in fixed windows: the API's anonymous rate
+limit (its own module: DRF imports it while loading its views) and the
+public pages' budget of uncached renders (metrics.render_budget).
+"""
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+from config.clients import client_address
+
+
+def count_in_window(cache, key: str, duration: int, now: float) -> tuple[int, float]:
+    """
+    Count one more request under `key` in the current fixed window of
+    `duration` seconds, with one atomic increment; return the count and
+    when the window ends. A client may send up to twice a rate across a
+    window's edge; the cost is the same at any rate.
+    """
+    window = int(now // duration)
+    counter = f"{key}:{window}"
+    cache.add(counter, 0, duration)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # expired or culled since add(): the window starts again
+        cache.set(counter, count := 1, duration)
+    if count == 1:
+        # Redis's INCR recreates a key that expired since add() without
+        # an expiry; a window's first request makes sure it has one.
+        cache.touch(counter, duration)
+    return count, (window + 1) * duration
+
 
 class PublicRateThrottle(AnonRateThrottle):
     """
-    Anonymous rate limit, counted per address in fixed windows of the rate's
-    period with one atomic increment. DRF's own throttle keeps the time of
-    every request in the window and rewrites that list on each request, a
-    cost that grows with the rate; a counter costs the same at any rate.
-    A client may send up to twice the rate across a window's edge.
+    Anonymous rate limit per client address (through trusted proxies only),
+    counted in fixed windows of the rate's period. DRF's own throttle keeps
+    the time of every request in the window and rewrites that list on each
+    request, a cost that grows with the rate.
     """
 
     @property
@@ -18,22 +44,14 @@ class PublicRateThrottle(AnonRateThrottle):
         # Read when asked, so that settings can change the rate.
         return api_settings.DEFAULT_THROTTLE_RATES
 
+    def get_ident(self, request):
+        return client_address(request)
+
     def allow_request(self, request, view):
         if self.rate is None or (key := self.get_cache_key(request, view)) is None:
             return True
         self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        counter = f"{key}:{window}"
-        self.cache.add(counter, 0, self.duration)
-        try:
-            count = self.cache.incr(counter)
-        except ValueError:  # expired or culled since add(): the window starts again
-            self.cache.set(counter, count := 1, self.duration)
-        if count == 1:
-            # Redis's INCR recreates a key that expired since add() without
-            # an expiry; a window's first request makes sure it has one.
-            self.cache.touch(counter, self.duration)
+        count, self.window_ends = count_in_window(self.cache, key, self.duration, self.now)
         return count <= self.num_requests
 
     def wait(self):

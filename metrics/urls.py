@@ -1,7 +1,7 @@
 from django.urls import path
 
 from metrics import views
-from metrics.page_cache import cache_public_page
+from metrics.page_cache import cache_public_page, within_render_budget
 
 app_name = "metrics"
 
@@ -19,7 +19,7 @@ urlpatterns = [
     ),
     path(
         "metrics/<slug:slug>/observations.csv",
-        views.MetricExportView.as_view(),
+        within_render_budget(views.MetricExportView.as_view()),
         name="metric-export",
     ),
 ]

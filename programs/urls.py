@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from metrics.page_cache import cache_public_page
+from metrics.page_cache import cache_public_page, within_render_budget
 from programs import views
 
 app_name = "programs"
@@ -10,7 +10,7 @@ urlpatterns = [
     path("programs/", cache_public_page(views.ProgramListView.as_view()), name="program-list"),
     re_path(
         r"^programs/export\.(?P<format>csv|xlsx)$",
-        views.ProgramExportView.as_view(),
+        within_render_budget(views.ProgramExportView.as_view()),
         name="program-export",
     ),
     path(
@@ -24,5 +24,9 @@ urlpatterns = [
         name="region-detail",
     ),
     path("downloads/", cache_public_page(views.DownloadsView.as_view()), name="downloads"),
-    path("downloads/published-data.zip", views.bulk_download, name="bulk-download"),
+    path(
+        "downloads/published-data.zip",
+        within_render_budget(views.bulk_download),
+        name="bulk-download",
+    ),
 ]

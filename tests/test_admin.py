@@ -48,27 +48,11 @@ def url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-def make_axes_record(model):
-    fields = {
-        "user_agent": "pytest",
-        "ip_address": "127.0.0.1",
-        "username": "someone",
-        "http_accept": "text/html",
-        "path_info": "/admin/login/",
-    }
-    if model._meta.model_name == "accessattempt":
-        fields.update(get_data="", post_data="", failures_since_start=1)
-    return model.objects.create(**fields)
-
-
 # How to make one record of each registered model: a model registered in the
 # admin without an entry here fails the walk below instead of being skipped.
 MAKERS = {
     "auth.User": SuperuserFactory,
     "auth.Group": lambda: Group.objects.create(name="Reviewers"),
-    "axes.AccessAttempt": make_axes_record,
-    "axes.AccessLog": make_axes_record,
-    "axes.AccessFailureLog": make_axes_record,
     "metrics.Region": CountyFactory,
     "metrics.Source": SourceFactory,
     "metrics.Metric": MetricFactory,
@@ -106,12 +90,9 @@ def make_task_result():
     return DBTaskResult.objects.get(id=check_import.enqueue(make_import_job().pk).id)
 
 
-# Audit logs are written by django-axes, never by hand; review steps by the
-# review workflow alone; queued tasks by the task framework.
+# Review steps are written by the review workflow alone; queued tasks by the
+# task framework.
 NO_ADD = {
-    "axes.AccessAttempt",
-    "axes.AccessLog",
-    "axes.AccessFailureLog",
     "metrics.ReviewStep",
     "django_tasks_database.DBTaskResult",
 }
@@ -121,8 +102,7 @@ PROJECT_MODELS = [model for model in REGISTERED if model._meta.app_label in {"me
 
 
 def make(model):
-    maker = MAKERS[model._meta.label]
-    return maker(model) if maker is make_axes_record else maker()
+    return MAKERS[model._meta.label]()
 
 
 # --- Every admin page answers ----------------------------------------------------------

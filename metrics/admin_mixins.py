@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
@@ -268,6 +268,14 @@ class StrictLookupsMixin:
 
     def get_changelist(self, request, **kwargs):
         return IndexedSortChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        # The changelist counts before it asks for its page.
+        paginator.ask_for(request.GET.get(PAGE_VAR, 1))
+        return paginator
 
     def get_changelist_instance(self, request):
         try:

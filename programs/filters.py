@@ -1,41 +1,34 @@
 """The program list's filter form; it only translates GET parameters."""
 
 import django_filters
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from metrics.filters import BoundedSelect, RegionFilter, SearchFilter, YearFilter
 from metrics.models import PublicationState
+from metrics.models.publication import linked_by
 from programs.models import Organisation, Partnership, Program, Sector
-
-
-def _with_a_published_program(choices, links, field):
-    """
-    The choices linked to at least one published program. Asked per choice
-    for the first such program (a subquery the database cannot turn into a
-    join over every program), it reads a few index entries per choice.
-    """
-    first = links.filter(
-        **{field: OuterRef("pk")}, program__publication_state=PublicationState.PUBLISHED
-    ).values("program_id")[:1]
-    return choices.alias(first_published_program=Subquery(first)).filter(
-        first_published_program__isnull=False
-    )
 
 
 def public_partners():
     """Organisations that partner at least one published program."""
-    return _with_a_published_program(
-        Organisation.objects.published(), Partnership.objects.all(), "organisation"
+    return linked_by(
+        Organisation.objects.published(),
+        Partnership.objects.filter(program__publication_state=PublicationState.PUBLISHED),
+        "organisation_id",
     )
 
 
 def public_sectors():
     """Sectors of at least one published program."""
-    return _with_a_published_program(
-        Sector.objects.all(), Program.sectors.through.objects.all(), "sector"
+    return linked_by(
+        Sector.objects.all(),
+        Program.sectors.through.objects.filter(
+            program__publication_state=PublicationState.PUBLISHED
+        ),
+        "sector_id",
     )
 
 

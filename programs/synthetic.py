@@ -61,8 +61,15 @@ def insert_rows(model, fields: list[str], rows: Iterable[tuple]) -> int:
 class SyntheticData:
     """Makes `programs` programs and `observations` figures from one seed."""
 
-    def __init__(self, *, seed: int, stdout=None):
+    def __init__(self, *, seed: int, shuffled: bool = False, stdout=None):
+        """
+        `shuffled` writes the same kind of data in another physical order:
+        figures oldest year first with regions and metrics reversed, programs
+        and their links in random order. A query plan must not depend on
+        which order the data arrived in.
+        """
         self.random = random.Random(seed)
+        self.shuffled = shuffled
         self.now = timezone.now()
         self.stdout = stdout
 
@@ -174,7 +181,10 @@ class SyntheticData:
             for region in regions
         }
         made = 0
-        for year in range(LAST_YEAR, FIRST_YEAR - 1, -1):
+        years = range(LAST_YEAR, FIRST_YEAR - 1, -1)
+        if self.shuffled:
+            years, metrics, regions = reversed(years), metrics[::-1], regions[::-1]
+        for year in years:
             for month in range(2, 13):
                 period = Period.year_to_date(year, month)
                 for metric in metrics:
@@ -323,6 +333,9 @@ class SyntheticData:
                         0,
                     )
                 )
+        if self.shuffled:
+            for rows in (region_rows, sector_rows, partner_rows, outcome_rows, activity_rows):
+                self.random.shuffle(rows)
         through = Program.regions.through
         insert_rows(through, ["program", "region"], region_rows)
         insert_rows(Program.sectors.through, ["program", "sector"], sector_rows)
@@ -386,7 +399,11 @@ class SyntheticData:
             self.observation_rows(observations, metrics, regions, source),
         )
         self.say(f"{made_observations} observations in {time.perf_counter() - started:.1f} s")
-        insert_rows(Program, self.PROGRAM_FIELDS, self.program_rows(programs, leads))
+        program_rows = self.program_rows(programs, leads)
+        if self.shuffled:
+            program_rows = list(program_rows)
+            self.random.shuffle(program_rows)
+        insert_rows(Program, self.PROGRAM_FIELDS, program_rows)
         program_ids = list(
             Program.objects.filter(slug__startswith=PREFIX)
             .order_by("pk")

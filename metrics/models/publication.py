@@ -45,6 +45,29 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(revision_of__isnull=True)
 
 
+def linked_by(choices, links, column: str) -> models.QuerySet:
+    """
+    The `choices` that at least one of `links` points to through `column`
+    (a foreign key's column, such as "organisation_id").
+
+    Each choice asks for the first link, in `column` order, from itself
+    onwards, and is kept if that link is its own. Only an index leading with
+    `column` yields that order without sorting every link, so the plan is
+    the same whatever the data's order or skew: a choice costs the links its
+    filter rejects before its first match, and a choice without links costs
+    one index probe. The obvious "first link of this choice" (LIMIT 1, or
+    EXISTS) lets the planner scan the table instead, expecting a match early
+    for every choice, and read it all for each choice that has none.
+    """
+    next_link = (
+        links.filter(**{f"{column}__gte": models.OuterRef("pk")})
+        .order_by(column)
+        .values(column)[:1]
+    )
+    alias = f"next_{links.model._meta.model_name}_{column}"
+    return choices.alias(**{alias: models.Subquery(next_link)}).filter(**{alias: models.F("pk")})
+
+
 def correction_constraints(prefix: str) -> list:
     """
     What every publishable model's table guarantees about corrections: at

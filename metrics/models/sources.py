@@ -5,9 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from metrics.models.publication import (
     LockVersioned,
+    PublicationState,
     Publishable,
     PublishableQuerySet,
     correction_constraints,
+    linked_by,
 )
 from metrics.translation import Translated
 
@@ -17,15 +19,19 @@ class SourceQuerySet(PublishableQuerySet):
         """Published sources that a published observation or program cites."""
         from metrics.models import Observation
 
-        published = Observation.objects.published().filter(source=models.OuterRef("pk"))
-        # Two subqueries, each run once (hashed), rather than one join with
-        # OR, for which the database would read every observation per source.
-        # They stay lazy: this queryset is built when the API module loads.
-        by_figures = Source.objects.filter(models.Exists(published)).values("pk")
-        by_programs = Source.objects.filter(
-            citations__program__publication_state="published"
-        ).values("pk")
-        return self.published().filter(models.Q(pk__in=by_figures) | models.Q(pk__in=by_programs))
+        citations = Source._meta.get_field("citations").related_model
+        published = self.published()
+        by_figures = linked_by(published, Observation.objects.published(), "source_id")
+        by_programs = linked_by(
+            published,
+            citations.objects.filter(program__publication_state=PublicationState.PUBLISHED),
+            "source_id",
+        )
+        # Each half asks one index per source; the union keeps this lazy, as
+        # it is built when the API module loads.
+        return published.filter(
+            models.Q(pk__in=by_figures.values("pk")) | models.Q(pk__in=by_programs.values("pk"))
+        )
 
 
 class SourceManager(models.Manager.from_queryset(SourceQuerySet)):

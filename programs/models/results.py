@@ -319,6 +319,8 @@ class Activity(LockVersioned):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["program_id", "start_date"]
+        # The admin's date drill-down asks for the first and last start date.
+        indexes = [models.Index(fields=["start_date"], name="activity_start")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),

@@ -298,6 +298,19 @@ def test_long_lists_say_more_than_instead_of_counting_everything(client, shanxi,
     assert "Showing 1–9 of 9" in client.get("/programs/").content.decode()
 
 
+def test_a_page_counts_only_as_far_as_the_pages_it_links_to(client, shanxi, monkeypatch):
+    from metrics.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "look_ahead_pages", 1)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/programs/?per_page=2").content.decode()
+    assert "Showing 1–2 of more than 4" in first
+    counts = [query["sql"] for query in queries.captured_queries if "COUNT(*)" in query["sql"]]
+    assert any(sql.endswith("LIMIT 5) subquery") for sql in counts), counts
+    # Further on, the count reaches the end of the list and is exact.
+    assert "Showing 7–8 of 9" in client.get("/programs/?per_page=2&page=4").content.decode()
+
+
 def test_page_size_from_the_url_is_kept_within_bounds(client, shanxi):
     add_programs(120, regions=[Region.objects.get(code="141000")])
     rows = read_csv(client.get("/programs/export.csv"))

@@ -18,17 +18,22 @@ class Command(BaseCommand):
         parser.add_argument("--observations", type=int, default=10000)
         parser.add_argument("--seed", type=int, default=2020)
         parser.add_argument(
+            "--shuffled",
+            action="store_true",
+            help="Write the rows in another order (to check that query plans do not depend on it).",
+        )
+        parser.add_argument(
             "--replace", action="store_true", help="Delete earlier synthetic data first."
         )
 
-    def handle(self, *args, programs, observations, seed, replace, **options):
+    def handle(self, *args, programs, observations, seed, shuffled, replace, **options):
         if min(programs, observations) < 0:
             raise CommandError("Counts cannot be negative.")
         started = time.perf_counter()
         if replace:
             remove_synthetic()
         try:
-            made = SyntheticData(seed=seed, stdout=self.stdout).generate(
+            made = SyntheticData(seed=seed, shuffled=shuffled, stdout=self.stdout).generate(
                 programs=programs, observations=observations
             )
         except ValueError as error:

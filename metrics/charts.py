@@ -286,6 +286,51 @@ class Chart:
         return format_html('<ul class="chart-legend">{}</ul>', items)
 
 
+@dataclass(frozen=True, slots=True)
+class ChartFigure:
+    """
+    A figure as a chart needs it, read with `values_list`: a series of a few
+    thousand figures (the home page's trends) costs a tenth of what as many
+    Observation instances do. Answers what observation_chart asks of an
+    Observation.
+    """
+
+    FIELDS = ("period_type", "period_start", "period_end", "value", "yoy_change")
+
+    region: object
+    period_type: str
+    period_start: date
+    period_end: date
+    value: Decimal | None
+    yoy_change: Decimal | None
+
+    @property
+    def region_id(self):
+        return self.region.pk
+
+    @property
+    def period_label(self) -> str:
+        from metrics.periods import Period
+
+        return Period(self.period_type, self.period_start, self.period_end).label()
+
+    def get_period_type_display(self) -> str:
+        from metrics.periods import PeriodType
+
+        return PeriodType(self.period_type).label
+
+
+def chart_figures(observations) -> list[ChartFigure]:
+    """The figures of a queryset as a chart needs them, each region read once."""
+    from metrics.models import Region
+
+    rows = list(observations.values_list("region_id", *ChartFigure.FIELDS))
+    regions = Region.objects.only("code", "name_en", "name_zh", "level", "path").in_bulk(
+        {row[0] for row in rows}
+    )
+    return [ChartFigure(regions[region_id], *fields) for region_id, *fields in rows]
+
+
 def observation_chart(
     metric,
     observations,

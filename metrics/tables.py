@@ -1,8 +1,11 @@
 """Tables of the public metric pages; they only present."""
 
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_tables2.utils import signature
 
 from metrics.models import Metric, Observation
 from metrics.pagination import CappedPaginator
@@ -26,6 +29,26 @@ class PublicTable(tables.Table):
             attrs["td"] = {**attrs.get("td", {}), "data-label": str(bound_column.header)}
             bound_column.column.attrs = attrs
 
+    def rendered_rows(self):
+        """
+        The page's rows as HTML, one string of cells per row: what
+        django-tables2's template draws with `{% for column, cell in
+        row.items %}`, drawn in Python. Each cell's value comes from
+        django-tables2 (accessor, choices, empty values, `render_<column>`,
+        links); what is done once per column instead of once per cell is
+        the cell attributes and the inspection of the render function's
+        signature, which with the template's lookups were most of a list
+        page's time. tests/test_tables.py holds it to the template's output.
+        """
+        columns = [
+            (mark_safe(bound_column.attrs["td"].as_html()), _CellRenderer(bound_column))
+            for bound_column in self.columns
+        ]
+        for row in self.paginated_rows:
+            yield SafeString(
+                "".join(f"<td {attrs}>{render(row)}</td>" for attrs, render in columns)
+            )
+
     def paginate(self, paginator_class=CappedPaginator, per_page=None, page=1, *args, **kwargs):
         # `?per_page=` comes from the URL: keep it to sane page sizes.
         per_page = min(max(per_page or DEFAULT_PER_PAGE, 1), MAX_PER_PAGE)
@@ -36,6 +59,53 @@ class PublicTable(tables.Table):
         return queryset.order_by(f"-{field}" if is_descending else field, "pk"), True
 
 
+class _CellRenderer:
+    """Draws one column's cell for a row, escaped and localised as a template would."""
+
+    def __init__(self, bound_column):
+        self.bound_column = bound_column
+        self.wanted, self.takes_any = signature(bound_column.render)
+
+    def __call__(self, row):
+        bound_column = self.bound_column
+        arguments = {
+            "record": row.record,
+            "column": bound_column.column,
+            "bound_column": bound_column,
+            "bound_row": row,
+            "table": row.table,
+        }
+
+        def draw(bound_column, value=None):
+            arguments["value"] = value
+            wanted = (
+                arguments
+                if self.takes_any
+                else {name: arguments[name] for name in self.wanted if name in arguments}
+            )
+            content = bound_column.render(**wanted)
+            return bound_column.link(content, **arguments) if bound_column.link else content
+
+        # The value as django-tables2 finds it (the method BoundRow.get_cell
+        # uses: accessor, choices, empty values), drawn by `draw` instead of
+        # its generic call, which inspects the signature for every cell.
+        content = row._get_and_render_with(bound_column, draw, bound_column.default)
+        return conditional_escape(localize(content))
+
+
+class IsoDateColumn(tables.Column):
+    """
+    A date as YYYY-MM-DD. django-tables2's DateColumn compiles a template
+    for every cell it draws; a date needs no template.
+    """
+
+    def render(self, value):
+        return value.isoformat() if value else ""
+
+    def value(self, value):
+        return value.isoformat() if value else ""
+
+
 class MetricTable(PublicTable):
     caption = _("Metrics with published figures")
     name = tables.Column(verbose_name=_("Metric"), linkify=True, empty_values=())
@@ -43,9 +113,7 @@ class MetricTable(PublicTable):
     unit = tables.Column(verbose_name=_("Unit"))
     frequency = tables.Column(verbose_name=_("Frequency"))
     is_cumulative = tables.BooleanColumn(verbose_name=_("Year to date"))
-    latest_period_end = tables.DateColumn(
-        verbose_name=_("Latest figure up to"), format="Y-m-d", empty_values=()
-    )
+    latest_period_end = IsoDateColumn(verbose_name=_("Latest figure up to"), empty_values=())
     slug = tables.Column(verbose_name=_("Identifier"), visible=False)
 
     class Meta:

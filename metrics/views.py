@@ -9,7 +9,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from metrics.charts import MAX_SERIES, observation_chart
+from metrics.charts import MAX_SERIES, chart_figures, observation_chart
 from metrics.exports import StreamedQuerysetData, TableExportMixin
 from metrics.filters import MetricFilter, ObservationFilter
 from metrics.models import (
@@ -29,16 +29,6 @@ from metrics.tables import DEFAULT_PER_PAGE, MetricTable, ObservationTable
 # of monthly figures grows without bound and would not fit the chart's width.
 # A year filter charts that year.
 CHART_YEARS = 5
-# What observation_chart reads: hundreds of figures are charted, and
-# building each one with all its fields was most of the page's time.
-CHARTED_FIELDS = [
-    "region_id",
-    "period_type",
-    "period_start",
-    "period_end",
-    "value",
-    "yoy_change",
-]
 
 
 class MetricListView(SingleTableMixin, FilterView):
@@ -98,11 +88,9 @@ class MetricDetailView(SingleTableMixin, FilterView):
             .values_list("pk", flat=True)[:MAX_SERIES]
         )
         # Up to MAX_SERIES regions, each read once rather than once per figure.
-        series = (
+        series = chart_figures(
             observations.filter(region_id__in=region_ids)
             .select_related(None)
-            .only(*CHARTED_FIELDS)
-            .prefetch_related("region")
             .order_by("period_end")
         )
         return observation_chart(

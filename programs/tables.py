@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from metrics.formatting import format_figure
-from metrics.tables import PublicTable
+from metrics.tables import IsoDateColumn, PublicTable
 from programs.models import Organisation, Program
 
 REGIONS_SHOWN = 3
@@ -19,12 +19,8 @@ class ProgramTable(PublicTable):
     status = tables.Column(verbose_name=_("Status"))
     lead_organisation = tables.Column(verbose_name=_("Lead organisation"), empty_values=())
     regions = tables.Column(verbose_name=_("Regions"), empty_values=())
-    start_date = tables.DateColumn(
-        verbose_name=_("Start"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
-    )
-    end_date = tables.DateColumn(
-        verbose_name=_("End"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
-    )
+    start_date = IsoDateColumn(verbose_name=_("Start"), attrs={"td": {"class": "nowrap"}})
+    end_date = IsoDateColumn(verbose_name=_("End"), attrs={"td": {"class": "nowrap"}})
     budget_yuan = tables.Column(verbose_name=_("Budget"))
     outcome_count = tables.Column(verbose_name=_("Outcomes"))
     slug = tables.Column(verbose_name=_("Identifier"), visible=False)

@@ -12,7 +12,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from metrics.charts import Marker, observation_chart
+from metrics.charts import ChartFigure, Marker, observation_chart
 from metrics.exports import TableExportMixin
 from metrics.models import (
     Metric,
@@ -64,8 +64,10 @@ class HomeView(TemplateView):
             if not latest:
                 history = history.none()
             by_metric = {}
-            for observation in history.select_related("region").order_by("period_end"):
-                by_metric.setdefault(observation.metric_id, []).append(observation)
+            for metric_id, *fields in history.order_by("period_end").values_list(
+                "metric_id", *ChartFigure.FIELDS
+            ):
+                by_metric.setdefault(metric_id, []).append(ChartFigure(province, *fields))
             for observation in latest:
                 chart = observation_chart(
                     observation.metric,

@@ -3,6 +3,7 @@
 import pytest
 from django import forms
 from django.test.html import parse_html
+from django.utils.translation import gettext_lazy
 
 from metrics.filters import PlainSelect
 
@@ -21,6 +22,8 @@ CHOICES = [
         (CHOICES, "", {"required": True, "disabled": False}),
         ([("Platforms", [("alibaba", "Alibaba"), ("jd", "JD.com")]), ("x", "Other")], "jd", {}),
         ([], None, {"class": "filter"}),
+        ([("2020", "First"), ("2020", "Same value again"), (None, "None")], "2020", {}),
+        ([(None, "No value"), ("x", gettext_lazy("Kind"))], None, {}),
     ],
 )
 def test_plain_select_draws_what_django_draws(choices, value, attrs):

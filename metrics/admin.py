@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin, StrictLookupsMixin
+from metrics.admin_widgets import CheckedKeysMixin
 from metrics.exports import safe_cell
 from metrics.models import (
     ImportJob,
@@ -260,7 +262,7 @@ class RegionAssignmentAdmin(AuditedAdmin):
 
 
 @admin.register(ReviewStep)
-class ReviewStepAdmin(StrictLookupsMixin, admin.ModelAdmin):
+class ReviewStepAdmin(CheckedKeysMixin, StrictLookupsMixin, admin.ModelAdmin):
     """The review trail, read-only: steps are written by the review workflow alone."""
 
     list_display = ["at", "record_link", "from_state", "to_state", "user", "note", "is_correction"]
@@ -304,21 +306,27 @@ class ReviewStepAdmin(StrictLookupsMixin, admin.ModelAdmin):
         return f"{obj.content_type.name} #{obj.object_id}"
 
 
-class RegionAssignmentInline(admin.TabularInline):
+class RegionAssignmentInline(CheckedKeysMixin, admin.TabularInline):
     model = RegionAssignment
     extra = 0
     autocomplete_fields = ["region"]
     verbose_name_plural = _("regions this account works on (and everything below them)")
 
 
-class StaffAccountAdmin(StrictLookupsMixin, UserAdmin):
+class StaffAccountAdmin(CheckedKeysMixin, StrictLookupsMixin, UserAdmin):
     """Django's user screen with the account's regions; no filtering on password hashes."""
 
     inlines = [*UserAdmin.inlines, RegionAssignmentInline]
 
 
+class RoleAdmin(CheckedKeysMixin, GroupAdmin):
+    """Django's screen of groups (the roles), its choice of permissions checked like every other."""
+
+
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), StaffAccountAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, RoleAdmin)
 
 
 # The screens of release imports (upload, progress, confirmation).

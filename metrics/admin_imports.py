@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from metrics import imports
 from metrics.admin_mixins import StrictLookupsMixin
+from metrics.admin_widgets import CheckedKeysMixin
 from metrics.models import ImportJob
 from metrics.releases import CHINESE_HEADERS, COLUMN_HELP, COLUMNS
 from metrics.workflow import policy
@@ -70,7 +71,7 @@ class UploadForm(forms.Form):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(StrictLookupsMixin, admin.ModelAdmin):
+class ImportJobAdmin(CheckedKeysMixin, StrictLookupsMixin, admin.ModelAdmin):
     """Each upload, its progress and its outcome; the jobs are the record of every import."""
 
     list_display = [

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from metrics.admin_widgets import CheckedKeysMixin
 from metrics.models import (
     WORKFLOW_FIELDS,
     LockVersioned,
@@ -222,8 +223,11 @@ def _deleting_as_the_policy_allows(action):
 # --- The base of every screen ------------------------------------------------------------
 
 
-class ScopedChoicesMixin:
-    """Drop-downs and autocompletes offer only what the user's regions cover."""
+class ScopedChoicesMixin(CheckedKeysMixin):
+    """
+    Drop-downs and autocompletes offer only what the user's regions cover,
+    and a forged key in a submitted form is a form error (CheckedKeysMixin).
+    """
 
     def _scoped_choices(self, request, model):
         scope = RegionScope.for_user(request.user)

@@ -12,8 +12,8 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from metrics.admin_keys import CheckedKeysMixin
 from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin, StrictLookupsMixin
-from metrics.admin_widgets import CheckedKeysMixin
 from metrics.exports import safe_cell
 from metrics.models import (
     ImportJob,

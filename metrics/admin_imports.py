@@ -21,8 +21,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from metrics import imports
+from metrics.admin_keys import CheckedKeysMixin
 from metrics.admin_mixins import StrictLookupsMixin
-from metrics.admin_widgets import CheckedKeysMixin
 from metrics.models import ImportJob
 from metrics.releases import CHINESE_HEADERS, COLUMN_HELP, COLUMNS
 from metrics.workflow import policy

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from metrics.admin_widgets import CheckedKeysMixin
+from metrics.admin_keys import CheckedKeysMixin
 from metrics.models import (
     WORKFLOW_FIELDS,
     LockVersioned,

@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from metrics.admin_widgets import CheckedKeysMixin
+from metrics.admin_keys import CheckedKeysMixin
 from metrics.models import Observation
 from programs.models import Program
 from tests.factories import StaffFactory

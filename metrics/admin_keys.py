@@ -7,12 +7,14 @@ show their labels, and a value that is not a key there ("abc", "None", a
 number past the column's range) made that lookup fail with a server error
 instead of the form saying "Select a valid choice"; a choice of several
 records (ModelMultipleChoiceField) asked SQLite for a number past its
-range. Values that cannot be keys are now never sent to the database: the
-widgets leave them out and the form field refuses them with its message.
+range; a bulk action filtered by forged ids as sent. Values that cannot
+be keys are now never sent to the database: the widgets leave them out,
+the form field refuses them with its message, and a bulk action acts on
+the rest.
 """
 
 from django import forms
-from django.contrib.admin import widgets
+from django.contrib.admin import helpers, widgets
 from django.core.exceptions import ValidationError
 
 
@@ -68,8 +70,19 @@ class CheckedKeysMixin:
     """
     For a ModelAdmin or an inline: its autocompletes and choices of several
     records use the widgets and field above, so every staff form refuses a
-    forged key with a form error.
+    forged key with a form error; a bulk action acts only on the selected
+    values that can be keys (Django filters by them as sent, and a forged
+    one was a server error).
     """
+
+    def response_action(self, request, queryset, **kwargs):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        keys = [key for key in selected if could_be_key(self.model._meta.pk, key)]
+        if keys != selected:
+            # With none left, Django says that items must be selected.
+            request.POST = request.POST.copy()
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME, keys)
+        return super().response_action(request, queryset, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):

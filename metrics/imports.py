@@ -597,13 +597,20 @@ def _finish(job, state, message="", **fields):
     )
 
 
-def run_check(job_id: int) -> str:
-    """The worker's check of an uploaded release, in its uploader's language."""
-    job = _claim(job_id, waiting=S.WAITING, running=S.CHECKING)
+def _run_claimed(job_id: int, *, waiting, running, work, otherwise: str) -> str:
+    """Claim the job from `waiting` and do `work` in its uploader's language."""
+    job = _claim(job_id, waiting=waiting, running=running)
     if job is None:
-        return "not waiting"
+        return otherwise
     with translation.override(job.language):
-        return _check(job)
+        return work(job)
+
+
+def run_check(job_id: int) -> str:
+    """The worker's check of an uploaded release."""
+    return _run_claimed(
+        job_id, waiting=S.WAITING, running=S.CHECKING, work=_check, otherwise="not waiting"
+    )
 
 
 def _check(job) -> str:
@@ -633,12 +640,10 @@ def _check(job) -> str:
 
 
 def run_import(job_id: int) -> str:
-    """The worker's import of a confirmed release, in its uploader's language."""
-    job = _claim(job_id, waiting=S.QUEUED, running=S.IMPORTING)
-    if job is None:
-        return "not queued"
-    with translation.override(job.language):
-        return _import(job)
+    """The worker's import of a confirmed release."""
+    return _run_claimed(
+        job_id, waiting=S.QUEUED, running=S.IMPORTING, work=_import, otherwise="not queued"
+    )
 
 
 def _import(job) -> str:

@@ -442,7 +442,9 @@ def report(sites, shuffled, attack, imports, exports, seconds):
         "Public HTML pages and the API are measured twice: as served (from the page "
         "cache, metrics/page_cache.py, which every request for the same page meets "
         "while the data is unchanged; the API's rate limit still counts each request) "
-        "and rendered on every request (cache off). The admin is never cached. Floor: "
+        "and rendered on every request (page cache off; the parts every address of a "
+        "page shares, such as filter choices and a list's count, are kept per content "
+        "version as on a live site). The admin is never cached. Floor: "
         "a constant string through the same middleware, measured in each pass.",
         "",
     ]

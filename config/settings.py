@@ -354,6 +354,9 @@ PUBLIC_PAGE_CACHE = "pages"
 # How long a rendered public page may be served while the data is unchanged
 # (0 turns the cache off); the bound also covers what depends on the date.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# Parts that every address of a page shares (filter choices, a region's latest
+# figures, charts), kept per content version alike (metrics.page_cache.remembered).
+PUBLIC_PART_CACHE_SECONDS = env_int("PUBLIC_PART_CACHE_SECONDS", default=300)
 
 # Backups keep timestamps to the microsecond (see config/jsonl.py).
 SERIALIZATION_MODULES = {"jsonl": "config.jsonl"}

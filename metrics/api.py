@@ -18,7 +18,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from metrics.filters import RegionFilter, YearFilter
 from metrics.models import Metric, Observation, Region, Source
 from metrics.page_cache import cache_public_page
-from metrics.pagination import CappedPaginator
+from metrics.pagination import PublicPaginator
 from metrics.periods import PeriodType
 from metrics.serializers import (
     MetricSerializer,
@@ -56,7 +56,7 @@ class StrictPageSizeMixin:
 
 
 class PublicPagination(StrictPageSizeMixin, PageNumberPagination):
-    django_paginator_class = CappedPaginator
+    django_paginator_class = PublicPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from metrics.models import Metric, Observation, Region
+from metrics.page_cache import remembered
 from metrics.periods import PeriodType
 from metrics.translation import is_chinese
 
@@ -84,17 +85,32 @@ class PlainSelect(forms.Select):
 
 
 class RegionSelect(PlainSelect):
-    """The region drop-down; its options are read when it is drawn, not when a filter is built."""
+    """
+    The region drop-down; its options are read when it is drawn, not when a
+    filter is built, and kept while published content is unchanged.
+    """
 
     def render(self, name, value, attrs=None, renderer=None):
-        self.choices = [("", _("All regions")), *region_options()]
+        self.choices = [("", _("All regions")), *remembered("region-options", region_options)]
         return super().render(name, value, attrs, renderer)
 
 
 class BoundedSelect(PlainSelect):
-    """A drop-down that becomes a text box when it would offer more than MAX_SELECT_OPTIONS."""
+    """
+    A drop-down that becomes a text box when it would offer more than
+    MAX_SELECT_OPTIONS. With `options` (a function returning (value, label)
+    pairs, at most MAX_SELECT_OPTIONS + 1 of them, such as a remembered
+    list), it draws those after `empty_label` instead of querying the field's
+    choices on every render; the field still validates against its queryset.
+    """
+
+    def __init__(self, attrs=None, *, options=None, empty_label=None):
+        super().__init__(attrs)
+        self.options, self.empty_label = options, empty_label
 
     def render(self, name, value, attrs=None, renderer=None):
+        if self.options is not None:
+            self.choices = [("", self.empty_label or ""), *self.options()]
         if len(self.choices) > MAX_SELECT_OPTIONS + 1:  # + the empty choice
             return forms.TextInput(self.attrs).render(name, value, attrs, renderer)
         return super().render(name, value, attrs, renderer)

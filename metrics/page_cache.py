@@ -17,10 +17,18 @@ everyone else, whatever cookies they send, is served from the cache. The
 open-data API's answers are cached alike (metrics.api.PublicViewSet), after
 its rate limit has counted the request. Only complete 200 answers that set
 no cookie are kept.
+
+A page rendered for a new address (another filter, sort or page) still
+needs parts that every address of it shares: a filter's choices, a
+region's latest figures, the home page's charts. `remembered` keeps such a
+part under the same content version, so a miss costs the page's own rows,
+not the whole page again.
 """
 
 import hashlib
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -42,18 +50,43 @@ def is_staff_request(request) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
+def _key(prefix: str, *parts) -> str:
+    return prefix + hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()
+
+
+def remembered(name: str, build: Callable[[], Any], *vary) -> Any:
+    """
+    What `build()` returns for published content as it is now, in the
+    active language: built once per content version (and per `vary`, such
+    as a region's code) rather than on every render of a page that shows
+    it. It must depend on nothing else (no request, no user); what depends
+    on the date is bounded by PUBLIC_PART_CACHE_SECONDS, as pages are.
+    """
+    seconds = settings.PUBLIC_PART_CACHE_SECONDS
+    if seconds <= 0:
+        return build()
+    cache = caches[settings.PUBLIC_PAGE_CACHE]
+    key = _key("public-part:", content_version(), get_language() or "", name, *vary)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        cache.set(key, value, seconds)
+    return value
+
+
+_MISSING = object()
+
+
 def _page_key(request) -> str:
     # The whole address: API answers hold absolute links (pagination),
     # and the API's media type may ask for another layout (indent).
-    page = "\n".join(
-        [
-            str(content_version()),
-            get_language() or "",
-            request.build_absolute_uri(),
-            getattr(request, "accepted_media_type", ""),
-        ]
+    return _key(
+        "public-page:",
+        content_version(),
+        get_language() or "",
+        request.build_absolute_uri(),
+        getattr(request, "accepted_media_type", ""),
     )
-    return "public-page:" + hashlib.sha256(page.encode()).hexdigest()
 
 
 def cache_public_page(view):

@@ -1,8 +1,11 @@
 """Pages without counting whole tables."""
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+from metrics.page_cache import remembered
 
 # Nobody pages past a thousand rows (forty pages): filters narrow a list and
 # the CSV export has every row.
@@ -54,13 +57,33 @@ class CappedPaginator(Paginator):
         window = self.window
         if isinstance(rows, QuerySet):
             # Counting needs neither the order nor the annotated columns.
-            counted = rows.order_by().values("pk")[: window + 1].count()
+            counted = self.count_rows(rows.order_by().values("pk")[: window + 1])
         else:
             counted = len(rows)
         self.is_capped = counted > window
         return min(counted, window)
 
+    def count_rows(self, rows: QuerySet) -> int:
+        return rows.count()
+
     def _rows(self):
         """The queryset under a django-tables2 table's rows, or the list itself."""
         rows = getattr(self.object_list, "data", self.object_list)  # BoundRows -> TableData
         return getattr(rows, "data", rows)  # TableData -> QuerySet
+
+
+class PublicPaginator(CappedPaginator):
+    """
+    For lists of published records only. A filtered list counts the same for
+    every sort and every page that counts as far, so the count is kept per
+    content version (metrics.page_cache.remembered) under its own SQL: a
+    visitor sorting or paging a search does not count it again. Staff lists
+    hold drafts, which move no content version: they count every time.
+    """
+
+    def count_rows(self, rows: QuerySet) -> int:
+        try:
+            sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:  # a filter that matches nothing: no query to run
+            return 0
+        return remembered("list-count", rows.count, rows.db, sql, params)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.utils import signature
 
 from metrics.models import Metric, Observation
-from metrics.pagination import CappedPaginator
+from metrics.pagination import PublicPaginator
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -49,7 +49,7 @@ class PublicTable(tables.Table):
                 "".join(f"<td {attrs}>{render(row)}</td>" for attrs, render in columns)
             )
 
-    def paginate(self, paginator_class=CappedPaginator, per_page=None, page=1, *args, **kwargs):
+    def paginate(self, paginator_class=PublicPaginator, per_page=None, page=1, *args, **kwargs):
         # `?per_page=` comes from the URL: keep it to sane page sizes.
         per_page = min(max(per_page or DEFAULT_PER_PAGE, 1), MAX_PER_PAGE)
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)

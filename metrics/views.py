@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import Exists, Max, OuterRef
 from django.shortcuts import get_object_or_404
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -22,7 +23,7 @@ from metrics.models import (
     violation_messages,
     violations_by_observation,
 )
-from metrics.pagination import CappedPaginator
+from metrics.pagination import PublicPaginator
 from metrics.tables import DEFAULT_PER_PAGE, MetricTable, ObservationTable
 
 # The chart follows the latest years of the chosen figures: a whole history
@@ -35,7 +36,7 @@ class MetricListView(SingleTableMixin, FilterView):
     table_class = MetricTable
     filterset_class = MetricFilter
     template_name = "metrics/metric_list.html"
-    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator}
+    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": PublicPaginator}
 
     def get_queryset(self):
         return Metric.objects.for_public_list()
@@ -47,7 +48,7 @@ class MetricDetailView(SingleTableMixin, FilterView):
     table_class = ObservationTable
     filterset_class = ObservationFilter
     template_name = "metrics/metric_detail.html"
-    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator}
+    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": PublicPaginator}
 
     def dispatch(self, request, *args, **kwargs):
         self.metric = get_object_or_404(
@@ -67,7 +68,13 @@ class MetricDetailView(SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["metric"] = self.metric
-        context["chart"] = self.chart(self.object_list)
+        # Drawn once per content version and filter (templates/metrics/metric_detail.html):
+        # every sort and page of the table shares it.
+        observations = self.object_list
+        context["chart"] = SimpleLazyObject(lambda: self.chart(observations))
+        context["chart_filters"] = sorted(
+            (name, self.request.GET.getlist(name)) for name in self.filterset.filters
+        )
         context["chart_years"] = CHART_YEARS
         return context
 

@@ -1,35 +1,57 @@
 """The program list's filter form; it only translates GET parameters."""
 
+from functools import partial
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from metrics.filters import BoundedSelect, RegionFilter, SearchFilter, YearFilter
+from metrics.filters import (
+    MAX_SELECT_OPTIONS,
+    BoundedSelect,
+    RegionFilter,
+    SearchFilter,
+    YearFilter,
+)
 from metrics.models import PublicationState
 from metrics.models.publication import linked_by
+from metrics.page_cache import remembered
 from programs.models import Organisation, Partnership, Program, Sector
 
 
 def public_partners():
-    """Organisations that partner at least one published program."""
+    """Organisations that partner at least one published program, by English name."""
     return linked_by(
         Organisation.objects.published(),
         Partnership.objects.filter(program__publication_state=PublicationState.PUBLISHED),
         "organisation_id",
-    )
+    ).order_by("name_en")
 
 
 def public_sectors():
-    """Sectors of at least one published program."""
+    """Sectors of at least one published program, by English name."""
     return linked_by(
         Sector.objects.all(),
         Program.sectors.through.objects.filter(
             program__publication_state=PublicationState.PUBLISHED
         ),
         "sector_id",
-    )
+    ).order_by("name_en")
+
+
+def slug_options(name: str, choices) -> list[tuple[str, str]]:
+    """
+    (slug, name) of the first MAX_SELECT_OPTIONS + 1 `choices`, remembered
+    per content version: every address of the program list shows them.
+    """
+
+    def build():
+        rows = choices().only("slug", "name_en", "name_zh")[: MAX_SELECT_OPTIONS + 1]
+        return [(row.slug, row.name) for row in rows]
+
+    return remembered(name, build)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -39,10 +61,17 @@ class ChoiceBySlugFilter(django_filters.ModelChoiceFilter):
     the form shows a text box taking the slug, so no page renders a huge list.
     """
 
-    def __init__(self, *args, apply, **kwargs):
+    def __init__(self, *args, choices, apply, **kwargs):
         self.apply = apply
         kwargs.setdefault("to_field_name", "slug")
-        kwargs.setdefault("widget", BoundedSelect)
+        kwargs["queryset"] = lambda request: choices()
+        kwargs.setdefault(
+            "widget",
+            BoundedSelect(
+                options=partial(slug_options, f"{choices.__name__}-options", choices),
+                empty_label=kwargs.get("empty_label"),
+            ),
+        )
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
@@ -60,13 +89,13 @@ class ProgramFilter(django_filters.FilterSet):
     region = RegionFilter(label=_("Region"), in_region=lambda qs, region: qs.in_region(region))
     partner = ChoiceBySlugFilter(
         label=_("Partner"),
-        queryset=lambda request: public_partners().order_by("name_en"),
+        choices=public_partners,
         apply=lambda qs, organisation: qs.with_partner(organisation),
         empty_label=_("Any partner"),
     )
     sector = ChoiceBySlugFilter(
         label=_("Sector"),
-        queryset=lambda request: public_sectors().order_by("name_en"),
+        choices=public_sectors,
         apply=lambda qs, sector: qs.in_sector(sector),
         empty_label=_("Any sector"),
     )

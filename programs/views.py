@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
@@ -22,7 +23,8 @@ from metrics.models import (
     Source,
     attach_comparisons,
 )
-from metrics.pagination import CappedPaginator
+from metrics.page_cache import remembered
+from metrics.pagination import PublicPaginator
 from metrics.quality import open_warning_count
 from metrics.tables import DEFAULT_PER_PAGE
 from metrics.workflow import history
@@ -42,62 +44,74 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        province = Region.objects.filter(code=settings.HOME_REGION_CODE).first()
-        headlines = []
-        if province is not None:
-            latest = attach_comparisons(
-                Observation.objects.published()
-                .latest_per_metric_in(province)
-                .for_list()
-                .order_by("metric__category", "metric__name_en")
+        # The same for every visitor: built once per content version.
+        context.update(remembered("home", home_parts))
+        return context
+
+
+def home_parts() -> dict:
+    """
+    What the home page shows: the province's latest figure of each metric
+    with a drawn trend of its last years, the active programs, the metrics,
+    the open warnings and the sources cited.
+    """
+    province = Region.objects.filter(code=settings.HOME_REGION_CODE).first()
+    headlines = []
+    if province is not None:
+        latest = attach_comparisons(
+            Observation.objects.published()
+            .latest_per_metric_in(province)
+            .for_list()
+            .order_by("metric__category", "metric__name_en")
+        )
+        # The trend of each headline covers its last years, not the whole
+        # series: one range per metric, which the region's index reads.
+        recent = Q()
+        for observation in latest:
+            end = observation.period_end
+            recent |= Q(
+                metric=observation.metric_id,
+                period_end__gte=date(end.year - HOME_TREND_YEARS, end.month, 1),
             )
-            # The trend of each headline covers its last years, not the whole
-            # series: one range per metric, which the region's index reads.
-            recent = Q()
-            for observation in latest:
-                end = observation.period_end
-                recent |= Q(
-                    metric=observation.metric_id,
-                    period_end__gte=date(end.year - HOME_TREND_YEARS, end.month, 1),
-                )
-            history = Observation.objects.published().filter(recent, region=province)
-            if not latest:
-                history = history.none()
-            by_metric = {}
-            for metric_id, *fields in history.order_by("period_end").values_list(
-                "metric_id", *ChartFigure.FIELDS
-            ):
-                by_metric.setdefault(metric_id, []).append(ChartFigure(province, *fields))
-            for observation in latest:
-                chart = observation_chart(
-                    observation.metric,
-                    by_metric.get(observation.metric_id, []),
-                    title=_("%(metric)s in %(region)s")
-                    % {"metric": observation.metric.name, "region": province.name},
-                    width=240,
-                    height=60,
-                    compact=True,
-                )
-                headlines.append((observation, chart))
-        context.update(
-            province=province,
-            headlines=headlines,
-            active_programs=Program.objects.published()
+        history = Observation.objects.published().filter(recent, region=province)
+        if not latest:
+            history = history.none()
+        by_metric = {}
+        for metric_id, *fields in history.order_by("period_end").values_list(
+            "metric_id", *ChartFigure.FIELDS
+        ):
+            by_metric.setdefault(metric_id, []).append(ChartFigure(province, *fields))
+        for observation in latest:
+            chart = observation_chart(
+                observation.metric,
+                by_metric.get(observation.metric_id, []),
+                title=_("%(metric)s in %(region)s")
+                % {"metric": observation.metric.name, "region": province.name},
+                width=240,
+                height=60,
+                compact=True,
+            )
+            headlines.append((observation, chart.render() if chart.has_trend else ""))
+    return {
+        "province": province,
+        "headlines": headlines,
+        "active_programs": list(
+            Program.objects.published()
             .currently_active()
             .select_related("lead_organisation")
-            .order_by("title_en")[:HOME_PROGRAMS],
-            metrics=Metric.objects.with_published_data(),
-            warning_count=open_warning_count(),
-            sources=Source.objects.cited_publicly().order_by("-published_on"),
-        )
-        return context
+            .order_by("title_en")[:HOME_PROGRAMS]
+        ),
+        "metrics": list(Metric.objects.with_published_data()),
+        "warning_count": open_warning_count(),
+        "sources": list(Source.objects.cited_publicly().order_by("-published_on")),
+    }
 
 
 class ProgramListView(SingleTableMixin, FilterView):
     table_class = ProgramTable
     filterset_class = ProgramFilter
     template_name = "programs/program_list.html"
-    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator}
+    table_pagination = {"per_page": DEFAULT_PER_PAGE, "paginator_class": PublicPaginator}
 
     def get_queryset(self):
         return Program.objects.published().for_list()
@@ -188,21 +202,24 @@ class RegionDetailView(SingleTableMixin, DetailView):
         table.caption = _("Programs in %(region)s and below") % {"region": self.object.name}
         RequestConfig(
             self.request,
-            paginate={"per_page": DEFAULT_PER_PAGE, "paginator_class": CappedPaginator},
+            paginate={"per_page": DEFAULT_PER_PAGE, "paginator_class": PublicPaginator},
         ).configure(table)
         return table
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         region = self.object
+        # Read only when the page's remembered part is drawn (templates/metrics/region_detail.html).
         context.update(
-            ancestors=Region.objects.ancestors_of(region),
-            children=region.children.order_by("path"),
-            latest_figures=attach_comparisons(
-                Observation.objects.published()
-                .latest_per_metric_in(region)
-                .for_list()
-                .order_by("metric__category", "metric__name_en")
+            ancestors=SimpleLazyObject(lambda: list(Region.objects.ancestors_of(region))),
+            children=SimpleLazyObject(lambda: list(region.children.order_by("path"))),
+            latest_figures=SimpleLazyObject(
+                lambda: attach_comparisons(
+                    Observation.objects.published()
+                    .latest_per_metric_in(region)
+                    .for_list()
+                    .order_by("metric__category", "metric__name_en")
+                )
             ),
         )
         return context

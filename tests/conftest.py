@@ -42,8 +42,13 @@ def _test_settings(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Sign-in attempts and rate-limit counters live in the cache: each test starts with none."""
-    caches["default"].clear()
+    """
+    Sign-in attempts and rate-limit counters live in the cache, and so do
+    parts of public pages: each test starts with none. (A test's writes are
+    rolled back, so the next test may count the same content version.)
+    """
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,16 +6,26 @@ change to published content, and only then: drafts, sessions, sign-in
 attempts and jobs leave it (and every cached page) as it is.
 """
 
+from decimal import Decimal
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
-from metrics.models import ContentVersion, PublicationState, ReviewStep
+from metrics.models import ContentVersion, Observation, PublicationState, ReviewStep
 from metrics.periods import Period
 from metrics.workflow import steps
 from programs.models import Program
-from tests.factories import ObservationFactory, ProgramFactory, SuperuserFactory
+from tests.factories import (
+    ObservationFactory,
+    OrganisationFactory,
+    PartnershipFactory,
+    ProgramFactory,
+    RegionFactory,
+    SuperuserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +152,76 @@ def test_a_made_up_session_cookie_is_served_from_the_cache(client, page_cache, c
     client.cookies.load(cookie)
     _, queries = visit(client, "/programs/")
     assert queries <= 2  # the version, and looking the made-up session up
+
+
+# Parts of pages that every address of a page shares (metrics.page_cache.remembered):
+# kept per content version even with the page cache off, as on a cache miss.
+
+
+def statements(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode(), [query["sql"] for query in queries.captured_queries]
+
+
+def test_another_sort_or_page_of_a_list_draws_only_its_own_rows(client):
+    for number in range(30):
+        program = ProgramFactory(published=True, title_en=f"Livestream base {number:02}")
+        PartnershipFactory(program=program)
+    _, first = statements(client, "/programs/?q=Livestream&page=2")
+    html, again = statements(client, "/programs/?q=Livestream&sort=-title&page=2")
+    assert "Livestream base 04" in html  # the second page, backwards
+    # The partner, sector and region choices and the count of the search
+    # are read once; the rows are read for each address.
+    assert any("programs_partnership" in sql for sql in first)
+    assert not any("programs_partnership" in sql for sql in again)
+    assert not any("COUNT(*)" in sql for sql in again)
+    assert "Showing 26–30 of 30" in html
+
+
+def test_shared_parts_follow_published_content_at_once(client):
+    region = RegionFactory()
+    program = ProgramFactory(published=True, title_en="Alibaba service centres", regions=[region])
+    PartnershipFactory(program=program, organisation=OrganisationFactory(name_en="Alibaba"))
+    assert "Alibaba" in client.get("/programs/").content.decode()
+    figure = ObservationFactory(published=True, region=region, value=Decimal("10770000000"))
+    before = figure.formatted_value
+    assert before in client.get(f"/regions/{region.code}/").content.decode()
+    newcomer = ProgramFactory(published=True, regions=[region])
+    PartnershipFactory(program=newcomer, organisation=OrganisationFactory(name_en="Kuaishou"))
+    Observation.objects.filter(pk=figure.pk).update(value=Decimal("9860000000"))
+    figure.refresh_from_db()
+    assert ">Kuaishou<" in client.get("/programs/?sort=-title").content.decode()
+    page = client.get(f"/regions/{region.code}/?sort=-title").content.decode()
+    assert figure.formatted_value in page and before not in page
+
+
+def test_shared_parts_are_kept_per_language(client):
+    region = RegionFactory(name_en="Linfen", name_zh="临汾市")
+    figure = ObservationFactory(published=True, region=region)
+    metric_page = f"/metrics/{figure.metric.slug}/"
+    assert "Linfen" in client.get(f"/regions/{region.code}/").content.decode()
+    assert "Linfen (" in client.get(metric_page).content.decode()  # a region choice
+    assert "临汾市" in client.get(f"/zh-hans/regions/{region.code}/").content.decode()
+    assert "临汾市 (" in client.get(f"/zh-hans{metric_page}").content.decode()
+
+
+def test_staff_lists_count_drafts_every_time(client):
+    client.force_login(SuperuserFactory())
+    ProgramFactory(title_en="First draft")
+    assert "1 program" in client.get("/admin/programs/program/").content.decode()
+    ProgramFactory(title_en="Second draft")  # a draft moves no content version
+    assert "2 programs" in client.get("/admin/programs/program/").content.decode()
+
+
+def test_a_choice_is_labelled_as_django_labels_it(settings):
+    program = ProgramFactory.build()
+    for value, label in Program.Kind.choices:
+        program.kind = value
+        assert program.get_kind_display() == str(label)
+        with translation.override("zh-hans"):
+            assert program.get_kind_display() == str(label)  # translated now
+            assert program.get_kind_display() != value
+    program.kind = "not-a-kind"
+    assert program.get_kind_display() == "not-a-kind"

@@ -3,6 +3,8 @@
 from django import template
 from django.urls import translate_url
 
+from metrics.page_cache import remembered
+
 register = template.Library()
 
 
@@ -11,3 +13,31 @@ def page_in_language(context, language_code: str) -> str:
     """This page's address in another language, with its filters, sort and page."""
     request = context["request"]
     return translate_url(request.get_full_path(), language_code)
+
+
+@register.tag("remember")
+def do_remember(parser, token):
+    """
+    {% remember "name" vary ... %}…{% endremember %}: the enclosed part,
+    rendered once per content version, language and `vary` values
+    (metrics.page_cache.remembered), like Django's {% cache %} but never
+    stale. The part must show published content only: no form token, no
+    user, nothing from the request but what `vary` names. The values it
+    reads may be lazy (SimpleLazyObject), so that a remembered part costs
+    no query.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes a name, then what it varies on.")
+    nodelist = parser.parse(("endremember",))
+    parser.delete_first_token()
+    return RememberNode(nodelist, [parser.compile_filter(bit) for bit in bits[1:]])
+
+
+class RememberNode(template.Node):
+    def __init__(self, nodelist, parts):
+        self.nodelist, self.parts = nodelist, parts
+
+    def render(self, context):
+        name, *vary = (part.resolve(context) for part in self.parts)
+        return remembered(f"part:{name}", lambda: self.nodelist.render(context), *vary)

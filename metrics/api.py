@@ -150,7 +150,7 @@ class ObservationViewSet(PublicViewSet):
     queryset = (
         Observation.objects.published()
         .select_related("metric", "region", "source")
-        .prefetch_related("earlier_versions")
+        .prefetch_related(Observation.revisions_prefetch())
     )
     serializer_class = ObservationSerializer
     filterset_class = ObservationApiFilter

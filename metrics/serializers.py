@@ -60,7 +60,7 @@ class ObservationSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     period_label_en = serializers.SerializerMethodField()
     period_label_zh = serializers.SerializerMethodField()
-    revisions = PublishedVersionSerializer(source="earlier_versions", many=True, read_only=True)
+    revisions = PublishedVersionSerializer(source="published_revisions", many=True, read_only=True)
 
     class Meta:
         model = Observation

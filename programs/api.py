@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from metrics.api import PublicPagination, PublicViewSet
 from metrics.filters import RegionFilter
 from metrics.models import Observation
+from metrics.tables import DEFAULT_PER_PAGE
 from programs.filters import ProgramFilter
-from programs.models import Activity, Organisation, Outcome, Partnership, Program
+from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
 from programs.serializers import OrganisationSerializer, ProgramSerializer
 
 
@@ -38,12 +39,22 @@ class ProgramApiFilter(ProgramFilter):
         )
 
 
+class ProgramPagination(PublicPagination):
+    """
+    A program carries its partners, outcomes, activities, sources and
+    revisions: 25 to a page, as the public list shows them (page_size asks
+    for up to 200).
+    """
+
+    page_size = DEFAULT_PER_PAGE
+
+
 class ProgramViewSet(PublicViewSet):
     """Published programs with their partners, outcomes, activities and sources."""
 
     serializer_class = ProgramSerializer
     filterset_class = ProgramApiFilter
-    pagination_class = PublicPagination
+    pagination_class = ProgramPagination
     lookup_field = "slug"
 
     def get_queryset(self):
@@ -52,18 +63,34 @@ class ProgramViewSet(PublicViewSet):
             Program.objects.published()
             .select_related("parent", "lead_organisation")
             .prefetch_related(
-                "regions",
-                "sectors",
-                Prefetch("partnerships", Partnership.objects.select_related("organisation")),
-                Prefetch("outcomes", Outcome.objects.select_related("metric", "region")),
+                Prefetch("regions", to_attr="listed_regions"),
+                Prefetch("sectors", to_attr="listed_sectors"),
+                # As lists (to_attr): a prefetched relation would build a
+                # queryset per program and relation, most of a page's time.
+                Prefetch(
+                    "partnerships",
+                    Partnership.objects.select_related("organisation"),
+                    to_attr="listed_partnerships",
+                ),
+                Prefetch(
+                    "outcomes",
+                    Outcome.objects.select_related("metric", "region"),
+                    to_attr="listed_outcomes",
+                ),
                 Prefetch(
                     "activities",
                     Activity.objects.select_related("source").prefetch_related(
-                        "regions", Prefetch("results", published_results)
+                        Prefetch("regions", to_attr="listed_regions"),
+                        Prefetch("results", published_results, to_attr="listed_results"),
                     ),
+                    to_attr="listed_activities",
                 ),
-                "citations__source",
-                "earlier_versions",
+                Prefetch(
+                    "citations",
+                    ProgramSource.objects.select_related("source"),
+                    to_attr="listed_citations",
+                ),
+                Program.revisions_prefetch(),
             )
             .order_by("slug")
         )

@@ -1,9 +1,18 @@
 """The open-data API's view of programs: published records and what they own."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from metrics.serializers import PublishedVersionSerializer
 from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
+
+
+# Related records prefetched as lists (programs.api): the schema cannot
+# follow such a source to a model field, so the fields say their type.
+@extend_schema_field(OpenApiTypes.STR)
+class ListedSlugField(serializers.SlugRelatedField):
+    """A related record by its slug or code."""
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -47,10 +56,10 @@ class OutcomeSerializer(serializers.ModelSerializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    regions = ListedSlugField(source="listed_regions", slug_field="code", many=True, read_only=True)
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    results = serializers.PrimaryKeyRelatedField(
-        many=True, read_only=True, help_text="Ids of the published observations it reported."
+    results = serializers.SerializerMethodField(
+        help_text="Ids of the published observations it reported."
     )
     venue_types = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -75,6 +84,9 @@ class ActivitySerializer(serializers.ModelSerializer):
             "results",
         ]
 
+    def get_results(self, activity) -> list[int]:
+        return [observation.pk for observation in activity.listed_results]
+
 
 class CitationSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -89,13 +101,13 @@ class ProgramSerializer(serializers.ModelSerializer):
     lead_organisation = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
-    regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    sectors = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    partners = PartnershipSerializer(source="partnerships", many=True, read_only=True)
-    outcomes = OutcomeSerializer(many=True, read_only=True)
-    activities = ActivitySerializer(many=True, read_only=True)
-    sources = CitationSerializer(source="citations", many=True, read_only=True)
-    revisions = PublishedVersionSerializer(source="earlier_versions", many=True, read_only=True)
+    regions = ListedSlugField(source="listed_regions", slug_field="code", many=True, read_only=True)
+    sectors = ListedSlugField(source="listed_sectors", slug_field="slug", many=True, read_only=True)
+    partners = PartnershipSerializer(source="listed_partnerships", many=True, read_only=True)
+    outcomes = OutcomeSerializer(source="listed_outcomes", many=True, read_only=True)
+    activities = ActivitySerializer(source="listed_activities", many=True, read_only=True)
+    sources = CitationSerializer(source="listed_citations", many=True, read_only=True)
+    revisions = PublishedVersionSerializer(source="published_revisions", many=True, read_only=True)
 
     class Meta:
         model = Program

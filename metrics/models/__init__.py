@@ -11,6 +11,7 @@ from metrics.models.observations import (
 )
 from metrics.models.publication import (
     WORKFLOW_FIELDS,
+    ChoiceLabels,
     LockVersioned,
     PublicationState,
     Publishable,
@@ -31,6 +32,7 @@ from metrics.models.validation import (
 )
 
 __all__ = [
+    "ChoiceLabels",
     "attach_comparisons",
     "ContentVersion",
     "correction_constraints",

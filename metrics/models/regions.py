@@ -8,6 +8,7 @@ from django.db.models.lookups import Exact, In
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from metrics.models.publication import ChoiceLabels
 from metrics.translation import Translated
 
 CODE_LENGTH = 6
@@ -45,7 +46,7 @@ class RegionManager(models.Manager.from_queryset(RegionQuerySet)):
         return self.get(code=code)
 
 
-class Region(models.Model):
+class Region(ChoiceLabels, models.Model):
     """
     An administrative division with its GB/T 2260 code.
 

@@ -269,12 +269,22 @@ def violations_by_observation(observations: list[Observation]) -> dict[int, list
     """
     if not observations:
         return {}
+    shown_metrics = {observation.metric_id for observation in observations}
+    # Only rules that check a shown figure's metric can mark one.
+    rules = [
+        rule
+        for rule in ValidationRule.objects.published().active()
+        if shown_metrics & rule.metric_ids
+    ]
+    if not rules:
+        return {}
     nearby = Observation.objects.published().filter(
         region_id__in={observation.region_id for observation in observations},
         period_end__in={observation.period_end for observation in observations},
     )
     shown = {observation.pk for observation in observations}
-    return {pk: found for pk, found in violation_messages(nearby).items() if pk in shown}
+    messages = violation_messages(nearby, rules=rules)
+    return {pk: found for pk, found in messages.items() if pk in shown}
 
 
 def rules_involving(metric) -> list[ValidationRule]:

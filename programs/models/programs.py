@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import (
+    ChoiceLabels,
     LockVersioned,
     Observation,
     Publishable,
@@ -355,7 +356,7 @@ class PartnershipManager(models.Manager.from_queryset(ProgramPartQuerySet)):
         return self.get(program__slug=program_slug, organisation__slug=organisation_slug, role=role)
 
 
-class Partnership(models.Model):
+class Partnership(ChoiceLabels, models.Model):
     """An organisation's part in a program: platform partner, co-organiser, ..."""
 
     class Role(models.TextChoices):

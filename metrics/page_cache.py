@@ -27,21 +27,33 @@ not the whole page again.
 
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import router
+from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 
 from metrics.models import ContentVersion
 from metrics.render_budget import refuse_if_over_budget
 
+# The version read once for a whole public page (cache_public_page): its
+# key and every part it remembers agree, in one query.
+_page_versions: ContextVar[dict | None] = ContextVar("page_versions", default=None)
+
 
 def content_version() -> int:
     """The version of published content the public reads see (on the read database)."""
-    return ContentVersion.current(using=router.db_for_read(ContentVersion))
+    using = router.db_for_read(ContentVersion)
+    read = _page_versions.get()
+    if read is None:
+        return ContentVersion.current(using=using)
+    if using not in read:
+        read[using] = ContentVersion.current(using=using)
+    return read[using]
 
 
 def is_staff_request(request) -> bool:
@@ -97,8 +109,24 @@ def cache_public_page(view):
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or is_staff_request(request):
+        if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        token = _page_versions.set({})
+        try:
+            return serve(request, *args, **kwargs)
+        finally:
+            _page_versions.reset(token)
+
+    def render(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        # Drawn here, while the page's content version is the one read.
+        if isinstance(response, TemplateResponse) and not response.is_rendered:
+            response.render()
+        return response
+
+    def serve(request, *args, **kwargs):
+        if is_staff_request(request):
+            return render(request, *args, **kwargs)
         cache, key = caches[settings.PUBLIC_PAGE_CACHE], None
         if settings.PUBLIC_PAGE_CACHE_SECONDS > 0:
             key = _page_key(request)
@@ -106,7 +134,7 @@ def cache_public_page(view):
                 return response
         if (refusal := refuse_if_over_budget(request)) is not None:
             return refusal
-        response = view(request, *args, **kwargs)
+        response = render(request, *args, **kwargs)
         storable = response.status_code == 200 and not response.streaming
         if key is not None and storable and not response.cookies:
 

@@ -1,10 +1,13 @@
 """Tables of the public metric pages; they only present."""
 
 import django_tables2 as tables
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_tables2 import A, ManyToManyColumn
 from django_tables2.utils import signature
 
 from metrics.models import Metric, Observation
@@ -41,7 +44,7 @@ class PublicTable(tables.Table):
         page's time. tests/test_tables.py holds it to the template's output.
         """
         columns = [
-            (mark_safe(bound_column.attrs["td"].as_html()), _CellRenderer(bound_column))
+            (mark_safe(bound_column.attrs["td"].as_html()), _CellRenderer(bound_column, self))
             for bound_column in self.columns
         ]
         for row in self.paginated_rows:
@@ -62,9 +65,33 @@ class PublicTable(tables.Table):
 class _CellRenderer:
     """Draws one column's cell for a row, escaped and localised as a template would."""
 
-    def __init__(self, bound_column):
+    def __init__(self, bound_column, table):
         self.bound_column = bound_column
         self.wanted, self.takes_any = signature(bound_column.render)
+        # A plain attribute of the record (no lookup through relations, no
+        # many-to-many column) is read directly, its choice label through
+        # get_FOO_display as django-tables2 does; anything else goes the
+        # way django-tables2 goes. Decided for the column, not per cell.
+        self.attribute = None
+        accessor = A(bound_column.accessor)
+        if len(accessor.bits) == 1 and not isinstance(bound_column.column, ManyToManyColumn):
+            self.attribute = accessor.bits[0]
+            model = getattr(table.data, "model", None)
+            self.choices = False
+            if model is not None:
+                try:
+                    self.choices = bool(getattr(accessor.get_field(model), "choices", ()))
+                except FieldDoesNotExist:
+                    pass
+
+    def value(self, record):
+        """The cell's value as django-tables2 finds it, or _UNRESOLVED to let it find it."""
+        if self.attribute is None or not isinstance(record, models.Model):
+            return _UNRESOLVED
+        if self.choices:
+            return getattr(record, f"get_{self.attribute}_display")()
+        value = getattr(record, self.attribute, _UNRESOLVED)
+        return _UNRESOLVED if callable(value) else value
 
     def __call__(self, row):
         bound_column = self.bound_column
@@ -86,11 +113,20 @@ class _CellRenderer:
             content = bound_column.render(**wanted)
             return bound_column.link(content, **arguments) if bound_column.link else content
 
-        # The value as django-tables2 finds it (the method BoundRow.get_cell
-        # uses: accessor, choices, empty values), drawn by `draw` instead of
-        # its generic call, which inspects the signature for every cell.
-        content = row._get_and_render_with(bound_column, draw, bound_column.default)
+        value = self.value(row.record)
+        if value is _UNRESOLVED:
+            # The value as django-tables2 finds it (the method BoundRow.get_cell
+            # uses: accessor, choices, empty values), drawn by `draw` instead of
+            # its generic call, which inspects the signature for every cell.
+            content = row._get_and_render_with(bound_column, draw, bound_column.default)
+        elif value in bound_column.column.empty_values:
+            content = bound_column.default
+        else:
+            content = draw(bound_column, value)
         return conditional_escape(localize(content))
+
+
+_UNRESOLVED = object()
 
 
 class IsoDateColumn(tables.Column):

@@ -1,6 +1,6 @@
 """The program list's filter form; it only translates GET parameters."""
 
-from functools import partial
+from functools import cache, partial
 
 import django_filters
 from django.db.models import Q
@@ -23,6 +23,19 @@ from programs.models import Organisation, Partnership, Program, Sector
 
 def public_partners():
     """Organisations that partner at least one published program, by English name."""
+    return _public_partners().all()
+
+
+def public_sectors():
+    """Sectors of at least one published program, by English name."""
+    return _public_sectors().all()
+
+
+# Built once: the queries' shape never changes, and building one (subqueries,
+# joins) cost more than a filter form's rendering. Callers get a copy (.all()),
+# never the kept queryset, whose results would be cached.
+@cache
+def _public_partners():
     return linked_by(
         Organisation.objects.published(),
         Partnership.objects.filter(program__publication_state=PublicationState.PUBLISHED),
@@ -30,8 +43,8 @@ def public_partners():
     ).order_by("name_en")
 
 
-def public_sectors():
-    """Sectors of at least one published program, by English name."""
+@cache
+def _public_sectors():
     return linked_by(
         Sector.objects.all(),
         Program.sectors.through.objects.filter(

@@ -62,7 +62,7 @@ class ProgramTable(PublicTable):
         return value.name if value else ""
 
     def render_regions(self, record):
-        regions = list(record.regions.all())
+        regions = record.listed_regions
         if len(regions) > REGIONS_SHOWN:
             links = format_html_join(
                 ", ",
@@ -83,7 +83,7 @@ class ProgramTable(PublicTable):
         )
 
     def value_regions(self, record):
-        return "; ".join(f"{region.name} ({region.code})" for region in record.regions.all())
+        return "; ".join(f"{region.name} ({region.code})" for region in record.listed_regions)
 
     def render_budget_yuan(self, value):
         return format_figure(value, unit="yuan", scale=6)

@@ -225,3 +225,10 @@ def test_a_choice_is_labelled_as_django_labels_it(settings):
             assert program.get_kind_display() != value
     program.kind = "not-a-kind"
     assert program.get_kind_display() == "not-a-kind"
+
+
+@pytest.mark.parametrize("url", ["/programs/?q=base", "/metrics/", "/regions/141000/", "/"])
+def test_a_page_reads_the_content_version_once(client, shanxi, page_cache, url):
+    # Its key and each part it remembers agree on one version, read once.
+    _, sql = statements(client, url)
+    assert sum("metrics_contentversion" in statement for statement in sql) == 1

@@ -269,13 +269,15 @@ def violations_by_observation(observations: list[Observation]) -> dict[int, list
     """
     if not observations:
         return {}
+    from metrics.page_cache import remembered
+
     shown_metrics = {observation.metric_id for observation in observations}
-    # Only rules that check a shown figure's metric can mark one.
-    rules = [
-        rule
-        for rule in ValidationRule.objects.published().active()
-        if shown_metrics & rule.metric_ids
-    ]
+    # Only rules that check a shown figure's metric can mark one. The rules
+    # in force are the same for every page until published content changes.
+    published = remembered(
+        "published-rules", lambda: list(ValidationRule.objects.published().active())
+    )
+    rules = [rule for rule in published if shown_metrics & rule.metric_ids]
     if not rules:
         return {}
     nearby = Observation.objects.published().filter(

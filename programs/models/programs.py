@@ -69,8 +69,14 @@ class ProgramQuerySet(PublishableQuerySet):
         ).prefetch_related("regions", "sectors")
 
     def for_list(self):
-        """What the program table shows, in a fixed number of queries."""
-        return self.select_related("lead_organisation").prefetch_related("regions")
+        """
+        What the program table shows, in a fixed number of queries; each
+        program's regions as a list, `listed_regions` (a prefetched relation
+        would build a queryset per row).
+        """
+        return self.select_related("lead_organisation").prefetch_related(
+            models.Prefetch("regions", to_attr="listed_regions")
+        )
 
 
 class ProgramManager(models.Manager.from_queryset(ProgramQuerySet)):

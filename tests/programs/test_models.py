@@ -83,7 +83,7 @@ class TestProgramQuerySet:
             programs = {program.pk: program for program in Program.objects.for_list()}
             assert programs[busy.pk].outcome_count == 3
             assert programs[quiet.pk].outcome_count == 0
-            assert len(programs[busy.pk].regions.all()) == 2
+            assert len(programs[busy.pk].listed_regions) == 2
             assert programs[busy.pk].lead_organisation.name_en
 
 

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from config import sign_ins
 from metrics.admin_mixins import ReviewAdminMixin
 from metrics.models import Observation, ValidationRule, find_violations
 from metrics.quality import change_mismatches, outliers, overdue_metrics
@@ -26,6 +27,14 @@ class PolicyAdminSite(admin.AdminSite):
     site_title = _("Commerce programs staff")
     index_title = _("Programs, figures and their review")
     index_template = "admin/policy_index.html"
+
+    def login(self, request, extra_context=None):
+        # Before any password is checked: a refused attempt costs no hash.
+        if request.method == "POST":
+            refusal = sign_ins.refuse_if_over_budget(request, self.each_context(request))
+            if refusal is not None:
+                return refusal
+        return super().login(request, extra_context)
 
     def get_urls(self):
         return [

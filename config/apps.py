@@ -6,4 +6,7 @@ class PolicyAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
-        from config import checks  # noqa: F401 - registers the project's deployment checks
+        from config import (
+            checks,  # noqa: F401 - registers the project's deployment checks
+            sign_ins,  # noqa: F401 - counts failed sign-ins per address
+        )

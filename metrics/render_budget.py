@@ -17,22 +17,12 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from config.clients import client_address
-from metrics.throttling import count_in_window
-
-PERIODS = {"second": 1, "minute": 60, "hour": 3600}
-
-
-def _budget() -> tuple[int, int] | None:
-    """(renders, seconds) from the setting; None when there is no budget."""
-    if not (spec := settings.PUBLIC_RENDER_BUDGET):
-        return None
-    number, _slash, period = spec.partition("/")
-    return int(number), PERIODS[period.strip()]
+from metrics.throttling import count_in_window, parse_budget
 
 
 def refuse_if_over_budget(request) -> HttpResponse | None:
     """Count an uncached render for the request's client; a 429 answer once past the budget."""
-    budget = _budget()
+    budget = parse_budget(settings.PUBLIC_RENDER_BUDGET)
     user = getattr(request, "user", None)
     if budget is None or (user is not None and user.is_authenticated and user.is_staff):
         return None

@@ -9,6 +9,16 @@ from rest_framework.throttling import AnonRateThrottle
 
 from config.clients import client_address
 
+PERIODS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+def parse_budget(spec: str) -> tuple[int, int] | None:
+    """(count, seconds) from a budget such as "120/minute"; None when it is empty."""
+    if not spec:
+        return None
+    number, _slash, period = spec.partition("/")
+    return int(number), PERIODS[period.strip()]
+
 
 def count_in_window(cache, key: str, duration: int, now: float) -> tuple[int, float]:
     """

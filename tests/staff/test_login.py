@@ -127,6 +127,55 @@ class TestLockout:
         assert client.get(INDEX).status_code == 302
 
 
+class TestFailureBudgetPerAddress:
+    """
+    Reproduction (issue 13): a visitor sending a failed sign-in every two
+    seconds, each under a new account name, was never locked out, and each
+    attempt cost a password hash that slowed the public pages.
+    """
+
+    @pytest.fixture(autouse=True)
+    def budget(self, settings):
+        settings.SIGN_IN_FAILURE_BUDGET = "6/hour"
+
+    def test_past_the_budget_no_password_is_checked(self, client, staff, monkeypatch):
+        answers = [
+            sign_in(client, f"intruder-{n}", "wrong-password-123").status_code for n in range(6)
+        ]
+        assert answers == [200] * 6  # the form again, with its error
+        checked = []
+        monkeypatch.setattr(
+            "django.contrib.auth.hashers.check_password",
+            lambda *args, **kwargs: checked.append(args) or False,
+        )
+        refused = sign_in(client, "intruder-7", "wrong-password-123")
+        assert refused.status_code == 429
+        assert 0 < int(refused["Retry-After"]) <= 3600
+        assert "Too many sign-ins have failed from this address" in refused.content.decode()
+        # Even the right password waits: nothing is checked until the window ends.
+        assert sign_in(client, "li.wei", PASSWORD).status_code == 429
+        assert checked == []
+        assert client.get(INDEX).status_code == 302
+
+    def test_another_address_signs_in(self, client, staff):
+        fail(client, "someone-else", 3)
+        fail(client, "another", 3)
+        assert sign_in(client, "li.wei", PASSWORD, address="10.0.0.2").status_code == 302
+
+    def test_successful_sign_ins_do_not_count(self, client, staff):
+        for _ in range(8):
+            assert sign_in(client, "li.wei", PASSWORD).status_code == 302
+            client.logout()
+
+    def test_the_refusal_is_in_chinese_for_chinese_staff(self, client, staff):
+        fail(client, "intruder", 6)
+        refused = client.post(
+            "/zh-hans" + LOGIN, {"username": "x", "password": "y"}, REMOTE_ADDR="10.0.0.1"
+        )
+        assert refused.status_code == 429
+        assert "此地址登录失败次数过多" in refused.content.decode()
+
+
 class TestPasswords:
     @pytest.mark.parametrize("password", ["Tr0ub4dor&3", "short-pw!"])
     def test_fewer_than_12_characters_are_refused(self, password):

@@ -84,6 +84,29 @@ class PlainSelect(forms.Select):
         return mark_safe(f'<select name="{escape(name)}"{attrs}>{"".join(parts)}</select>')
 
 
+class PlainInputMixin:
+    """
+    An <input> drawn in Python, with the markup of Django's template for it
+    (tests/metrics/test_widgets.py), for the same reason as PlainSelect.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        shown = "" if value is None else f' value="{escape(value)}"'
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(
+            f'<input type="{escape(self.input_type)}" name="{escape(name)}"{shown}{attrs}>'
+        )
+
+
+class PlainTextInput(PlainInputMixin, forms.TextInput):
+    pass
+
+
+class PlainNumberInput(PlainInputMixin, forms.NumberInput):
+    pass
+
+
 class RegionSelect(PlainSelect):
     """
     The region drop-down; its options are read when it is drawn, not when a
@@ -178,6 +201,7 @@ class SearchFilter(django_filters.CharFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        kwargs.setdefault("widget", PlainTextInput)
         super().__init__(*args, **kwargs)
 
 
@@ -188,15 +212,24 @@ class YearFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", YEAR_RANGE[0])
         kwargs.setdefault("max_value", YEAR_RANGE[1])
+        kwargs.setdefault("widget", PlainNumberInput)
+        super().__init__(*args, **kwargs)
+
+
+class PlainChoiceFilter(django_filters.ChoiceFilter):
+    """A choice among a few fixed values, drawn by PlainSelect."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", PlainSelect)
         super().__init__(*args, **kwargs)
 
 
 class MetricFilter(django_filters.FilterSet):
     q = SearchFilter(label=_("Search"), method="search")
-    category = django_filters.ChoiceFilter(
+    category = PlainChoiceFilter(
         label=_("Category"), choices=Metric.Category.choices, empty_label=_("Any category")
     )
-    frequency = django_filters.ChoiceFilter(
+    frequency = PlainChoiceFilter(
         label=_("Frequency"), choices=Metric.Frequency.choices, empty_label=_("Any frequency")
     )
 
@@ -210,7 +243,7 @@ class MetricFilter(django_filters.FilterSet):
 
 class ObservationFilter(django_filters.FilterSet):
     region = RegionFilter(label=_("Region"), in_region=lambda qs, region: qs.in_region(region))
-    period_type = django_filters.ChoiceFilter(
+    period_type = PlainChoiceFilter(
         label=_("Period type"), choices=PeriodType.choices, empty_label=_("Any period type")
     )
     year = YearFilter(label=_("Year"), field_name="period_end__year")

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from metrics.filters import (
     MAX_SELECT_OPTIONS,
     BoundedSelect,
+    PlainChoiceFilter,
     RegionFilter,
     SearchFilter,
     YearFilter,
@@ -93,10 +94,10 @@ class ChoiceBySlugFilter(django_filters.ModelChoiceFilter):
 
 class ProgramFilter(django_filters.FilterSet):
     q = SearchFilter(label=_("Search"), method="search")
-    kind = django_filters.ChoiceFilter(
+    kind = PlainChoiceFilter(
         label=_("Kind"), choices=Program.Kind.choices, empty_label=_("Any kind")
     )
-    status = django_filters.ChoiceFilter(
+    status = PlainChoiceFilter(
         label=_("Status"), choices=Program.Status.choices, empty_label=_("Any status")
     )
     region = RegionFilter(label=_("Region"), in_region=lambda qs, region: qs.in_region(region))

@@ -5,7 +5,7 @@ from django import forms
 from django.test.html import parse_html
 from django.utils.translation import gettext_lazy
 
-from metrics.filters import PlainSelect
+from metrics.filters import PlainNumberInput, PlainSelect, PlainTextInput
 
 CHOICES = [
     ("", "All regions"),
@@ -44,3 +44,23 @@ def test_plain_select_marks_several_chosen_options():
     )
     expected = forms.SelectMultiple(choices=choices).render("partner", ["kuaishou", "jd"])
     assert parse_html(drawn) == parse_html(expected)
+
+
+@pytest.mark.parametrize(
+    ("plain", "django"),
+    [(PlainTextInput, forms.TextInput), (PlainNumberInput, forms.NumberInput)],
+)
+@pytest.mark.parametrize(
+    ("value", "attrs"),
+    [
+        (None, {"id": "id_q"}),
+        ("", {"id": "id_q", "maxlength": "100"}),
+        ('Linfen <county> & "town"', {"required": True, "disabled": False}),
+        (2020, {"min": "1949", "max": "2100", "aria-invalid": "true"}),
+    ],
+)
+def test_plain_inputs_draw_what_django_draws(plain, django, value, attrs):
+    expected = django(attrs={"class": "filter"}).render("q", value, attrs=attrs)
+    drawn = plain(attrs={"class": "filter"}).render("q", value, attrs=attrs)
+    assert parse_html(drawn) == parse_html(expected)
+    assert "<county>" not in drawn

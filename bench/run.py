@@ -430,7 +430,7 @@ def report(sites, shuffled, attack, imports, exports, seconds):
         "",
         f"Run on {datetime.now(UTC).date().isoformat()} by `make bench` ({seconds} s of wrk per "
         "page, 1 thread, 4 connections; gunicorn with 2 sync workers; PostgreSQL "
-        f"{postgres.split()[-1]}).",
+        f"{re.search(r'\d+(\.\d+)+', postgres)[0]}).",
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "

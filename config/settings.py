@@ -155,6 +155,15 @@ AUTHENTICATION_BACKENDS = [
     "metrics.workflow.backends.WorkflowBackend",
 ]
 
+# The first hashes new passwords; the others verify older hashes, which are
+# rehashed with the first at the next sign-in (config/hashers.py).
+PASSWORD_HASHERS = [
+    "config.hashers.Argon2idOneLanePasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

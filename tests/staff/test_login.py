@@ -13,6 +13,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from config import settings as project_settings
 from config.sessions import REFRESHED_AT
 from tests.factories import StaffFactory, SuperuserFactory
 from tests.staff.conftest import PASSWORD
@@ -125,6 +127,29 @@ class TestLockout:
         fail(client, "li.wei", 5)
         sign_in(client, "li.wei", PASSWORD)
         assert client.get(INDEX).status_code == 302
+
+
+class TestPasswordHashing:
+    """Argon2id on one lane: a third of PBKDF2's processor time per check (config/hashers.py)."""
+
+    @pytest.fixture(autouse=True)
+    def project_hashers(self, settings):
+        settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+
+    def test_new_passwords_are_hashed_with_argon2id_on_one_lane(self):
+        user = StaffFactory()
+        user.set_password("a long enough passphrase")
+        assert user.password.startswith("argon2$argon2id$v=19$m=102400,t=2,p=1$")
+        assert user.check_password("a long enough passphrase")
+        assert not user.check_password("a long enough passphrase!")
+
+    def test_an_older_pbkdf2_hash_signs_in_and_is_rehashed(self, client):
+        user = StaffFactory(username="zhang.min")
+        user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+        user.save()
+        assert sign_in(client, "zhang.min", PASSWORD).status_code == 302
+        user.refresh_from_db()
+        assert user.password.startswith("argon2$argon2id$")
 
 
 class TestFailureBudgetPerAddress:

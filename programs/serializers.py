@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from metrics.serializers import PublishedVersionSerializer
+from metrics.serializers import PublicSerializer, PublishedVersionSerializer
 from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
 
 
@@ -15,7 +15,7 @@ class ListedSlugField(serializers.SlugRelatedField):
     """A related record by its slug or code."""
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(PublicSerializer):
     parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
@@ -24,7 +24,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["slug", "name_en", "name_zh", "kind", "parent", "region", "website"]
 
 
-class PartnershipSerializer(serializers.ModelSerializer):
+class PartnershipSerializer(PublicSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -32,7 +32,7 @@ class PartnershipSerializer(serializers.ModelSerializer):
         fields = ["organisation", "role", "role_detail_en", "role_detail_zh"]
 
 
-class OutcomeSerializer(serializers.ModelSerializer):
+class OutcomeSerializer(PublicSerializer):
     metric = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -55,7 +55,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
         ]
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(PublicSerializer):
     regions = ListedSlugField(source="listed_regions", slug_field="code", many=True, read_only=True)
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     results = serializers.SerializerMethodField(
@@ -88,7 +88,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         return [observation.pk for observation in activity.listed_results]
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(PublicSerializer):
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
@@ -96,7 +96,7 @@ class CitationSerializer(serializers.ModelSerializer):
         fields = ["source", "quote"]
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(PublicSerializer):
     parent = serializers.SerializerMethodField()
     lead_organisation = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True

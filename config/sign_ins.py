@@ -22,7 +22,7 @@ from django.dispatch import receiver
 from django.template.response import TemplateResponse
 
 from config.clients import client_address
-from metrics.throttling import count_in_window, parse_budget
+from metrics.throttling import count_in_window, counted_in_window, parse_budget
 
 
 def _key(request) -> str:
@@ -42,10 +42,10 @@ def refuse_if_over_budget(request, context: dict) -> TemplateResponse | None:
         return None
     failures, seconds = budget
     now = time.time()
-    window = int(now // seconds)
-    if caches["default"].get(f"{_key(request)}:{window}", 0) < failures:
+    counted, window_ends = counted_in_window(caches["default"], _key(request), seconds, now)
+    if counted < failures:
         return None
-    wait = max(1, math.ceil((window + 1) * seconds - now))
+    wait = max(1, math.ceil(window_ends - now))
     response = TemplateResponse(
         request,
         "registration/too_many_sign_ins.html",

@@ -72,12 +72,11 @@ class _CellRenderer:
         # many-to-many column) is read directly, its choice label through
         # get_FOO_display as django-tables2 does; anything else goes the
         # way django-tables2 goes. Decided for the column, not per cell.
-        self.attribute = None
+        self.attribute, self.choices = None, False
         accessor = A(bound_column.accessor)
         if len(accessor.bits) == 1 and not isinstance(bound_column.column, ManyToManyColumn):
             self.attribute = accessor.bits[0]
             model = getattr(table.data, "model", None)
-            self.choices = False
             if model is not None:
                 try:
                     self.choices = bool(getattr(accessor.get_field(model), "choices", ()))

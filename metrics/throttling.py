@@ -20,6 +20,18 @@ def parse_budget(spec: str) -> tuple[int, int] | None:
     return int(number), PERIODS[period.strip()]
 
 
+def _window(key: str, duration: int, now: float) -> tuple[str, float]:
+    """The counter of the fixed window `now` falls in, and when that window ends."""
+    window = int(now // duration)
+    return f"{key}:{window}", (window + 1) * duration
+
+
+def counted_in_window(cache, key: str, duration: int, now: float) -> tuple[int, float]:
+    """What count_in_window has counted under `key` in the current window, counting nothing."""
+    counter, ends = _window(key, duration, now)
+    return cache.get(counter, 0), ends
+
+
 def count_in_window(cache, key: str, duration: int, now: float) -> tuple[int, float]:
     """
     Count one more request under `key` in the current fixed window of
@@ -27,8 +39,7 @@ def count_in_window(cache, key: str, duration: int, now: float) -> tuple[int, fl
     when the window ends. A client may send up to twice a rate across a
     window's edge; the cost is the same at any rate.
     """
-    window = int(now // duration)
-    counter = f"{key}:{window}"
+    counter, ends = _window(key, duration, now)
     cache.add(counter, 0, duration)
     try:
         count = cache.incr(counter)
@@ -38,7 +49,7 @@ def count_in_window(cache, key: str, duration: int, now: float) -> tuple[int, fl
         # Redis's INCR recreates a key that expired since add() without
         # an expiry; a window's first request makes sure it has one.
         cache.touch(counter, duration)
-    return count, (window + 1) * duration
+    return count, ends
 
 
 class PublicRateThrottle(AnonRateThrottle):

@@ -215,7 +215,7 @@ def test_staff_lists_count_drafts_every_time(client):
     assert "2 programs" in client.get("/admin/programs/program/").content.decode()
 
 
-def test_a_choice_is_labelled_as_django_labels_it(settings):
+def test_a_choice_is_labelled_as_django_labels_it():
     program = ProgramFactory.build()
     for value, label in Program.Kind.choices:
         program.kind = value

@@ -31,7 +31,9 @@ class PolicyAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         # Before any password is checked: a refused attempt costs no hash.
         if request.method == "POST":
-            refusal = sign_ins.refuse_if_over_budget(request, self.each_context(request))
+            # As the sign-in form: no navigation for someone not signed in.
+            context = {**self.each_context(request), "is_nav_sidebar_enabled": False}
+            refusal = sign_ins.refuse_if_over_budget(request, context)
             if refusal is not None:
                 return refusal
         return super().login(request, extra_context)

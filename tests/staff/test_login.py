@@ -177,6 +177,7 @@ class TestFailureBudgetPerAddress:
         assert refused.status_code == 429
         assert 0 < int(refused["Retry-After"]) <= 3600
         assert "Too many sign-ins have failed from this address" in refused.content.decode()
+        assert 'id="nav-sidebar"' not in refused.content.decode()  # nothing to browse yet
         # Even the right password waits: nothing is checked until the window ends.
         assert sign_in(client, "li.wei", PASSWORD).status_code == 429
         assert checked == []

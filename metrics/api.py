@@ -17,7 +17,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from metrics.filters import RegionFilter, YearFilter
 from metrics.models import Metric, Observation, Region, Source
-from metrics.page_cache import cache_public_page
+from metrics.page_cache import cache_public_page, remembered_records
 from metrics.pagination import PublicPaginator
 from metrics.periods import PeriodType
 from metrics.serializers import (
@@ -122,6 +122,30 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     @method_decorator(cache_public_page)
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
+
+
+class RememberedRecordsViewSet(PublicViewSet):
+    """
+    A list whose records are costly to draw (each carries its related
+    records): a page reads its records' primary keys, and each record is
+    serialized once per content version and then shared by every page that
+    lists it, whatever its filters, size or position.
+    """
+
+    @method_decorator(cache_public_page)
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        pks = self.paginate_queryset(queryset.prefetch_related(None).values_list("pk", flat=True))
+        records = remembered_records(
+            self.get_serializer_class().__qualname__, pks, self.serialize_records
+        )
+        return self.get_paginated_response(records)
+
+    def serialize_records(self, pks) -> dict:
+        """The records with these primary keys, as the list shows them, by primary key."""
+        records = list(self.get_queryset().filter(pk__in=pks))
+        shown = self.get_serializer(records, many=True).data
+        return {record.pk: fields for record, fields in zip(records, shown, strict=True)}
 
 
 class RegionViewSet(PublicViewSet):

@@ -22,7 +22,9 @@ A page rendered for a new address (another filter, sort or page) still
 needs parts that every address of it shares: a filter's choices, a
 region's latest figures, the home page's charts. `remembered` keeps such a
 part under the same content version, so a miss costs the page's own rows,
-not the whole page again.
+not the whole page again; `remembered_records` keeps each record of a
+list (the API's nested programs) so that another page of it builds only
+the records not shown yet.
 """
 
 import hashlib
@@ -87,6 +89,30 @@ def remembered(name: str, build: Callable[[], Any], *vary) -> Any:
 
 
 _MISSING = object()
+
+
+def remembered_records(name: str, pks: list, build: Callable[[list], dict]) -> list:
+    """
+    The records with these primary keys, each as `build(missing_pks)`
+    (a mapping from primary key to record) drew it for published content as
+    it is now, in the active language: a record is built once per content
+    version and then shared by every page that lists it (another filter,
+    page size or order), so a page builds only the records no page has
+    shown yet. Returned in the order of `pks`.
+    """
+    seconds = settings.PUBLIC_PART_CACHE_SECONDS
+    if seconds <= 0:
+        built = build(list(pks))
+        return [built[pk] for pk in pks]
+    cache = caches[settings.PUBLIC_PAGE_CACHE]
+    version, language = content_version(), get_language() or ""
+    keys = {pk: _key("public-record:", version, language, name, pk) for pk in pks}
+    found = cache.get_many(keys.values())
+    if missing := [pk for pk in pks if keys[pk] not in found]:
+        built = {keys[pk]: record for pk, record in build(missing).items()}
+        cache.set_many(built, seconds)
+        found.update(built)
+    return [found[keys[pk]] for pk in pks]
 
 
 def _page_key(request) -> str:

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from metrics.api import PublicPagination, PublicViewSet
+from metrics.api import PublicPagination, PublicViewSet, RememberedRecordsViewSet
 from metrics.filters import RegionFilter
 from metrics.models import Observation
 from metrics.tables import DEFAULT_PER_PAGE
@@ -49,7 +49,7 @@ class ProgramPagination(PublicPagination):
     page_size = DEFAULT_PER_PAGE
 
 
-class ProgramViewSet(PublicViewSet):
+class ProgramViewSet(RememberedRecordsViewSet):
     """Published programs with their partners, outcomes, activities and sources."""
 
     serializer_class = ProgramSerializer

@@ -6,6 +6,7 @@ change to published content, and only then: drafts, sessions, sign-in
 attempts and jobs leave it (and every cached page) as it is.
 """
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -178,6 +179,39 @@ def test_another_sort_or_page_of_a_list_draws_only_its_own_rows(client):
     assert not any("programs_partnership" in sql for sql in again)
     assert not any("COUNT(*)" in sql for sql in again)
     assert "Showing 26–30 of 30" in html
+
+
+def test_another_page_of_the_programs_api_draws_only_programs_not_shown_yet(client, settings):
+    for number in range(12):
+        PartnershipFactory(program=ProgramFactory(published=True, slug=f"base-{number:02}"))
+    _, first = statements(client, "/api/programs/?page_size=6")
+    answer, again = statements(client, "/api/programs/?page_size=3")  # the first 6, again
+    assert any("programs_partnership" in sql for sql in first)
+    assert not any("programs_partnership" in sql for sql in again)
+    _, further = statements(client, "/api/programs/?page_size=6&page=2")
+    assert any("programs_partnership" in sql for sql in further)
+    # What is remembered is what a fresh render gives.
+    settings.PUBLIC_PART_CACHE_SECONDS = 0
+    fresh = client.get("/api/programs/?page_size=3").content.decode()
+    assert answer == fresh
+    assert [program["slug"] for program in json.loads(answer)["results"]] == [
+        "base-00",
+        "base-01",
+        "base-02",
+    ]
+
+
+def test_a_remembered_api_record_follows_a_correction_at_once(client):
+    partnership = PartnershipFactory(
+        program=ProgramFactory(published=True), role_detail_en="Runs training"
+    )
+    assert client.get("/api/programs/").json()["results"][0]["partners"][0]["role_detail_en"] == (
+        "Runs training"
+    )
+    partnership.role_detail_en = "Runs the base"
+    partnership.save()
+    partners = client.get("/api/programs/?page_size=5").json()["results"][0]["partners"]
+    assert partners[0]["role_detail_en"] == "Runs the base"
 
 
 def test_shared_parts_follow_published_content_at_once(client):

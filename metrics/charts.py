@@ -115,6 +115,9 @@ class Chart:
     def render(self) -> SafeString:
         if not self.has_data:
             return SafeString("")
+        return self._svg(self._body()) + self._legend()
+
+    def _body(self) -> SafeString:
         first, last, low, high, step = self._ranges()
         plot_width = self.width - self.left - self.right
         plot_height = self.height - self.top - self.bottom
@@ -135,19 +138,67 @@ class Chart:
         parts += [self._marker(marker, x) for marker in self.markers]
         for index, series in enumerate(self.series[:MAX_SERIES]):
             parts.append(self._line(series, PALETTE[index], x, y))
+        return mark_safe("".join(parts))  # each part comes from format_html
+
+    def _svg(self, body: SafeString, *, x: int = 0, y: int = 0, nested: bool = False) -> SafeString:
         chart_id = f"chart-{zlib.crc32(self.title.encode()):08x}"
+        size = (
+            format_html('x="{}" y="{}" width="{}" height="{}"', x, y, self.width, self.height)
+            if nested
+            else mark_safe('width="100%" xmlns="http://www.w3.org/2000/svg"')
+        )
         return format_html(
-            '<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
-            'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
+            '<svg class="chart" viewBox="0 0 {w} {h}" {size} role="img" '
+            'aria-labelledby="{id}-title {id}-desc">'
             '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
-            "{body}</svg>{legend}",
+            "{body}</svg>",
             w=self.width,
             h=self.height,
+            size=size,
             id=chart_id,
             title=self.title,
             desc=self.description or self._describe(),
-            body=mark_safe("".join(parts)),  # each part comes from format_html
-            legend=self._legend(),
+            body=body,
+        )
+
+    def document(self, *, credit: str = "") -> SafeString:
+        """
+        The chart as an SVG document of its own, as saved and embedded: its
+        title, the chart, its legend and `credit` (sources and date) in the image.
+        """
+        from metrics.maps import STANDALONE_FONT, svg_lines
+
+        if not self.has_data:
+            return SafeString("")
+        parts = self._body()
+        header, y = svg_lines(self.title, 12, 22, width=self.width, size=16, bold=True)
+        chart = self._svg(parts, y=int(y - 8), nested=True)
+        y += self.height + 8
+        legend = SafeString("")
+        names = [(PALETTE[i], s.name) for i, s in enumerate(self.series[:MAX_SERIES])]
+        for colour, name in names if len(names) > 1 or self.markers else []:
+            legend += format_html(
+                '<rect x="12" y="{}" width="14" height="12" fill="{}"/>', f"{y - 10:.1f}", colour
+            )
+            text, y = svg_lines(name, 32, y, width=self.width, size=12)
+            legend += text
+        if self.markers:
+            legend += format_html('<path d="M14 {} h10 l-5 9 z" fill="#6b6b6b"/>', f"{y - 10:.1f}")
+            text, y = svg_lines(self.markers_label, 32, y, width=self.width, size=12)
+            legend += text
+        notes, y = svg_lines(credit, 12, y + 4, width=self.width, size=11, colour="#555")
+        height = int(y + 4)
+        return format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" '
+            'height="{h}" font-family="{font}"><rect width="100%" height="100%" fill="#ffffff"/>'
+            "{header}{chart}{legend}{notes}</svg>",
+            w=self.width,
+            h=height,
+            font=STANDALONE_FONT,
+            header=header,
+            chart=chart,
+            legend=legend,
+            notes=notes,
         )
 
     def _describe(self) -> str:
@@ -265,9 +316,9 @@ class Chart:
         )
         return format_html('<g class="series">{}{}</g>', path, dots)
 
-    def _legend(self) -> str:
+    def _legend(self) -> SafeString:
         if self.compact or (len(self.series) < 2 and not self.markers):
-            return ""
+            return SafeString("")
         items = format_html_join(
             "",
             '<li><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" '

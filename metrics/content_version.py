@@ -129,3 +129,5 @@ METRICS_TABLES = {
     "metrics_publishedversion": ALWAYS,
     "metrics_qualitycheck": ALWAYS,
 }
+# Added after the first triggers (migration 0011), with the table.
+OUTLINE_TABLES = {"metrics_regionoutline": ALWAYS}

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from metrics import views
+from metrics.figures import figure_view
 from metrics.page_cache import cache_public_page, within_render_budget
 
 app_name = "metrics"
@@ -11,6 +12,16 @@ urlpatterns = [
         "metrics/<slug:slug>/",
         cache_public_page(views.MetricDetailView.as_view()),
         name="metric-detail",
+    ),
+    re_path(
+        r"^metrics/(?P<slug>[-\w]+)/(?P<kind>chart|map)\.(?P<format>svg|png)$",
+        figure_view(views.MetricFigureView.as_view()),
+        name="metric-figure",
+    ),
+    re_path(
+        r"^metrics/(?P<slug>[-\w]+)/(?P<kind>chart|map)/(?P<format>embed)/$",
+        figure_view(views.MetricFigureView.as_view()),
+        name="metric-figure-embed",
     ),
     path(
         "figures/<int:pk>/",

@@ -12,12 +12,15 @@ from django_tables2 import SingleTableMixin
 
 from metrics.charts import MAX_SERIES, chart_figures, observation_chart
 from metrics.exports import StreamedQuerysetData, TableExportMixin
+from metrics.figures import FigureMixin, figure_query
 from metrics.filters import MetricFilter, ObservationFilter
+from metrics.maps import credit_line, figure_map, region_to_map
 from metrics.models import (
     Metric,
     Observation,
     PublishedVersion,
     Region,
+    Source,
     attach_comparisons,
     rules_involving,
     violation_messages,
@@ -76,7 +79,15 @@ class MetricDetailView(SingleTableMixin, FilterView):
             (name, self.request.GET.getlist(name)) for name in self.filterset.filters
         )
         context["chart_years"] = CHART_YEARS
+        # The chart's and map's own addresses take the filters, not the table's sort or page.
+        context["figure_query"] = figure_query(context["chart_filters"])
+        context["map"] = SimpleLazyObject(lambda: self.map(observations))
         return context
+
+    def map(self, observations):
+        """The regions below the map's region coloured by their latest figures of this metric."""
+        region = region_to_map(self.filterset)
+        return figure_map(self.metric, region, observations) if region is not None else None
 
     def chart(self, observations):
         """
@@ -103,6 +114,34 @@ class MetricDetailView(SingleTableMixin, FilterView):
         return observation_chart(
             self.metric, series, title=_("%(metric)s over time") % {"metric": self.metric.name}
         )
+
+
+class MetricFigureView(FigureMixin, MetricDetailView):
+    """The metric page's chart or map (`kind`), for its filters, as SVG, PNG or an embed."""
+
+    def get_figure(self):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return None
+        observations = self.filterset.qs
+        if self.kwargs["kind"] == "chart":
+            return self.chart(observations)
+        return self.map(observations)
+
+    def get_document(self, figure):
+        if self.kwargs["kind"] == "map":
+            return figure.svg(standalone=True) if figure.has_figures else ""
+        sources = Source.objects.filter(
+            pk__in=self.filterset.qs.order_by().values("source")
+        ).order_by("title_en")
+        return figure.document(credit=credit_line(sources))
+
+    def get_figure_filename(self):
+        return f"{self.metric.slug}-{self.kwargs['kind']}"
+
+    def get_page_url(self):
+        query = self.request.GET.urlencode()
+        return self.metric.get_absolute_url() + (f"?{query}" if query else "")
 
 
 class MetricExportView(TableExportMixin, MetricDetailView):

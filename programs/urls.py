@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from metrics.figures import figure_view
 from metrics.page_cache import cache_public_page, within_render_budget
 from programs import views
 
@@ -8,6 +9,17 @@ app_name = "programs"
 urlpatterns = [
     path("", cache_public_page(views.HomeView.as_view()), name="home"),
     path("programs/", cache_public_page(views.ProgramListView.as_view()), name="program-list"),
+    re_path(
+        r"^programs/map\.(?P<format>svg|png)$",
+        figure_view(views.ProgramMapView.as_view()),
+        name="program-map",
+    ),
+    path(
+        "programs/map/embed/",
+        figure_view(views.ProgramMapView.as_view()),
+        {"format": "embed"},
+        name="program-map-embed",
+    ),
     re_path(
         r"^programs/export\.(?P<format>csv|xlsx)$",
         within_render_budget(views.ProgramExportView.as_view()),

@@ -3,18 +3,22 @@
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from metrics.charts import ChartFigure, Marker, observation_chart
 from metrics.exports import TableExportMixin
+from metrics.figures import FigureMixin, figure_query
+from metrics.maps import count_map, figure_map, region_to_map
 from metrics.models import (
     Metric,
     Observation,
@@ -107,7 +111,28 @@ def home_parts() -> dict:
     }
 
 
-class ProgramListView(SingleTableMixin, FilterView):
+def program_map(region, programs):
+    """The regions right below `region` coloured by how many of `programs` run in each."""
+    return count_map(
+        _("Programs in the regions of %(region)s") % {"region": region.name},
+        region,
+        programs.count_below(region),
+        noun=lambda count: (
+            ngettext("%(count)d program", "%(count)d programs", count) % {"count": count}
+        ),
+        source=_("programs published on this site"),
+    )
+
+
+class ProgramMapMixin:
+    """The program list's map: the region filtered on (or the province), for the filters."""
+
+    def program_map(self):
+        region = region_to_map(self.filterset)
+        return program_map(region, self.filterset.qs) if region is not None else None
+
+
+class ProgramListView(ProgramMapMixin, SingleTableMixin, FilterView):
     table_class = ProgramTable
     filterset_class = ProgramFilter
     template_name = "programs/program_list.html"
@@ -115,6 +140,37 @@ class ProgramListView(SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return Program.objects.published().for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Drawn once per content version and filter (templates/programs/program_list.html).
+        context["map"] = SimpleLazyObject(self.program_map)
+        context["map_filters"] = filters = sorted(
+            (name, self.request.GET.getlist(name)) for name in self.filterset.filters
+        )
+        # The map's own addresses take the filters, not the table's sort or page.
+        context["figure_query"] = figure_query(filters)
+        return context
+
+
+class ProgramMapView(FigureMixin, ProgramListView):
+    """The program list's map, for its filters, as SVG, PNG or an embed."""
+
+    def get_figure(self):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return None
+        return self.program_map()
+
+    def get_document(self, figure):
+        return figure.svg(standalone=True)
+
+    def get_figure_filename(self):
+        return "programs-map"
+
+    def get_page_url(self):
+        query = self.request.GET.urlencode()
+        return reverse("programs:program-list") + (f"?{query}" if query else "")
 
 
 class ProgramExportView(TableExportMixin, ProgramListView):
@@ -213,6 +269,7 @@ class RegionDetailView(SingleTableMixin, DetailView):
         context.update(
             ancestors=SimpleLazyObject(lambda: list(Region.objects.ancestors_of(region))),
             children=SimpleLazyObject(lambda: list(region.children.order_by("path"))),
+            maps=SimpleLazyObject(lambda: self.maps(region)),
             latest_figures=SimpleLazyObject(
                 lambda: attach_comparisons(
                     Observation.objects.published()
@@ -223,6 +280,22 @@ class RegionDetailView(SingleTableMixin, DetailView):
             ),
         )
         return context
+
+    def maps(self, region) -> list:
+        """
+        The regions below this one on a map: coloured by each metric some of
+        them have published figures of, and by how many programs run in each.
+        """
+        published = Observation.objects.published()
+        mapped = Metric.objects.filter(
+            Exists(published.filter(metric=OuterRef("pk"), region__parent=region))
+        ).order_by("category", "name_en")
+        maps = [
+            (figure_map(metric, region, published.filter(metric=metric)), metric)
+            for metric in mapped
+        ]
+        maps.append((program_map(region, Program.objects.published()), None))
+        return [(drawn, metric) for drawn, metric in maps if drawn is not None]
 
 
 class DownloadsView(TemplateView):

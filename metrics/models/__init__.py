@@ -19,7 +19,7 @@ from metrics.models.publication import (
     correction_constraints,
 )
 from metrics.models.quality import ContentVersion, QualityCheck
-from metrics.models.regions import Region, RegionQuerySet
+from metrics.models.regions import Region, RegionOutline, RegionQuerySet
 from metrics.models.sources import Source
 from metrics.models.staff import RegionAssignment, ReviewStep
 from metrics.models.validation import (
@@ -35,6 +35,7 @@ __all__ = [
     "ChoiceLabels",
     "attach_comparisons",
     "ContentVersion",
+    "RegionOutline",
     "correction_constraints",
     "WORKFLOW_FIELDS",
     "ImportJob",

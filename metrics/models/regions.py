@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q, Value
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.db.models.lookups import Exact, In
 from django.urls import reverse
@@ -33,6 +33,23 @@ class RegionQuerySet(models.QuerySet):
         """Move every path under `old_prefix` to `new_prefix` in one UPDATE."""
         return self.filter(path__startswith=old_prefix).update(
             path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1))
+        )
+
+    def mapped_below(self, region: "Region"):
+        """The regions right below this one that have an outline, with it, as a map draws them."""
+        return (
+            self.filter(parent=region, outline__isnull=False)
+            .select_related("outline")
+            .order_by("path")
+        )
+
+    def map_root(self):
+        """The top region whose map shows more than one region: the province, in the demo."""
+        return (
+            self.annotate(mapped=Count("children", filter=Q(children__outline__isnull=False)))
+            .filter(mapped__gt=1)
+            .order_by(Length("path"), "path")
+            .first()
         )
 
     def ancestors_of(self, region: "Region"):
@@ -156,3 +173,55 @@ class Region(ChoiceLabels, models.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/")
+
+
+class RegionOutlineManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(region__code=code)
+
+
+class RegionOutline(models.Model):
+    """
+    A region's boundary as a map draws it (metrics.maps).
+
+    Projected once, when loaded (metrics.geography: Albers equal-area conic
+    for China, in kilometres, y downwards as SVG counts), simplified for the
+    map it is drawn in (its parent's), and kept as SVG path data with its
+    bounding box: drawing a map reads rows and writes markup, with no
+    geometry library and no download at run time.
+    """
+
+    region = models.OneToOneField(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="outline"
+    )
+    path_data = models.TextField(_("SVG path data"))
+    min_x = models.FloatField(_("west edge (km)"))
+    min_y = models.FloatField(_("north edge (km)"))
+    max_x = models.FloatField(_("east edge (km)"))
+    max_y = models.FloatField(_("south edge (km)"))
+    # Where its name goes: the point inside it furthest from its edges.
+    label_x = models.FloatField(_("label east (km)"))
+    label_y = models.FloatField(_("label south (km)"))
+    tolerance_km = models.FloatField(
+        _("simplified to (km)"),
+        help_text=_("No point of the drawn outline is further than this from the source's."),
+    )
+    source = models.CharField(
+        _("boundary source"),
+        max_length=200,
+        help_text=_("The package and dataset the outline was drawn from."),
+    )
+
+    objects = RegionOutlineManager()
+
+    class Meta:
+        verbose_name = _("region outline")
+        verbose_name_plural = _("region outlines")
+
+    def __str__(self):
+        return str(self.region)
+
+    def natural_key(self):
+        return self.region.natural_key()
+
+    natural_key.dependencies = ["metrics.region"]

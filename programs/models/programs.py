@@ -4,7 +4,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from metrics.models import (
     Region,
     correction_constraints,
 )
+from metrics.models.regions import CODE_LENGTH
 from metrics.translation import Translated
 from metrics.workflow.history import record_key
 from programs.models.results import ProgramPartQuerySet
@@ -29,6 +31,23 @@ class ProgramQuerySet(PublishableQuerySet):
         subtree = list(Region.objects.in_region(region).values_list("pk", flat=True))
         running_there = Program.regions.through.objects.filter(region_id__in=subtree)
         return self.filter(pk__in=running_there.values("program_id"))
+
+    def count_below(self, region: Region) -> dict[str, int]:
+        """
+        How many of these programs run in each region right below `region`
+        (in it or anywhere under it), by the region's code: one grouped query.
+        """
+        start = len(region.path) + 1
+        links = (
+            Program.regions.through.objects.filter(
+                program__in=self.order_by().values("pk"), region__path__startswith=region.path
+            )
+            .exclude(region=region)
+            .annotate(below=Substr("region__path", start, CODE_LENGTH))
+            .values("below")
+            .annotate(programs=Count("program", distinct=True))
+        )
+        return {link["below"]: link["programs"] for link in links}
 
     def within(self, scope):
         """

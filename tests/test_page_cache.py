@@ -8,9 +8,11 @@ attempts and jobs leave it (and every cached page) as it is.
 
 import json
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -266,3 +268,13 @@ def test_a_page_reads_the_content_version_once(client, shanxi, page_cache, url):
     # Its key and each part it remembers agree on one version, read once.
     _, sql = statements(client, url)
     assert sum("metrics_contentversion" in statement for statement in sql) == 1
+
+
+def test_a_release_empties_the_public_cache(client, page_cache):
+    ProgramFactory(published=True, title_en="Alibaba service centres")
+    _, first = visit(client, "/programs/")
+    _, again = visit(client, "/programs/")
+    assert again == 1  # the content version, then the cached page
+    call_command("clear_public_cache", stdout=StringIO())
+    _, after_release = visit(client, "/programs/")
+    assert after_release == first

@@ -77,6 +77,18 @@ def svg_lines(
     return drawn, y
 
 
+def map_label(name: str) -> str:
+    """
+    A region's name as written on a map: "Xiangning", not "Xiangning County",
+    so that neighbours' names do not run into each other (the tooltip and
+    the table keep the full name). Chinese names are short already.
+    """
+    for suffix in (" County", " District"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
 def wrapped(text: str, ems: float) -> list[str]:
     """
     `text` cut into lines of about `ems` font sizes: an SVG <text> does not
@@ -331,7 +343,7 @@ class ChoroplethMap:
                         f"{area.outline.label_y:.1f}",
                         f"{10.5 / scale:.3f}",
                         f"{2.5 / scale:.3f}",
-                        area.name,
+                        map_label(area.name),
                     )
                     for area in self.areas
                 ),
@@ -512,19 +524,36 @@ def figure_map(metric, region, observations) -> ChoroplethMap | None:
     )
 
 
+class TooManyToCount:
+    """No map: too many records match to count them by region (a page says so and why)."""
+
+    too_many = True
+    has_figures = False
+
+    def __bool__(self):
+        return False
+
+
+TOO_MANY_TO_COUNT = TooManyToCount()
+
+
 def count_map(
-    title: str, region, counts: dict[str, int], *, noun, source: str
+    title: str, region, count: Callable[[list], dict[str, int]], *, noun, source: str
 ) -> ChoroplethMap | None:
     """
-    The regions right below `region` coloured by a count (`counts` by
-    region code; a region missing from it counts 0), each written with
-    `noun(count)`, e.g. "3 programs".
+    The regions right below `region` coloured by a count: `count(regions)`
+    gives each region's by its code (a region missing from it counts 0),
+    written with `noun(count)`, e.g. "3 programs"; TOO_MANY_TO_COUNT when
+    `count` gives None (too many records to count them cheaply).
     """
     from metrics.models import Region
 
     children = list(Region.objects.mapped_below(region))
     if len(children) < 2:  # one region alone is no map worth drawing
         return None
+    counts = count(children)
+    if counts is None:
+        return TOO_MANY_TO_COUNT
     areas = []
     for child in children:
         count = counts.get(child.code, 0)

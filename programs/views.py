@@ -35,6 +35,8 @@ from metrics.workflow import history
 from programs.bulk import published_tables, zip_chunks
 from programs.filters import ProgramFilter
 from programs.models import Program
+from programs.models.programs import MAP_PROGRAMS
+from programs.overview import public_overview
 from programs.tables import ProgramTable
 
 HOME_PROGRAMS = 8
@@ -112,11 +114,14 @@ def home_parts() -> dict:
 
 
 def program_map(region, programs):
-    """The regions right below `region` coloured by how many of `programs` run in each."""
+    """
+    The regions right below `region` coloured by how many of `programs`
+    run in each, while they are no more than MAP_PROGRAMS.
+    """
     return count_map(
         _("Programs in the regions of %(region)s") % {"region": region.name},
         region,
-        programs.count_below(region),
+        lambda regions: programs.count_in(regions, cap=MAP_PROGRAMS),
         noun=lambda count: (
             ngettext("%(count)d program", "%(count)d programs", count) % {"count": count}
         ),
@@ -150,6 +155,7 @@ class ProgramListView(ProgramMapMixin, SingleTableMixin, FilterView):
         )
         # The map's own addresses take the filters, not the table's sort or page.
         context["figure_query"] = figure_query(filters)
+        context["count_cap"] = MAP_PROGRAMS
         return context
 
 
@@ -269,7 +275,7 @@ class RegionDetailView(SingleTableMixin, DetailView):
         context.update(
             ancestors=SimpleLazyObject(lambda: list(Region.objects.ancestors_of(region))),
             children=SimpleLazyObject(lambda: list(region.children.order_by("path"))),
-            maps=SimpleLazyObject(lambda: self.maps(region)),
+            regions_map=SimpleLazyObject(lambda: self.map_of_regions_below(region)),
             latest_figures=SimpleLazyObject(
                 lambda: attach_comparisons(
                     Observation.objects.published()
@@ -281,21 +287,30 @@ class RegionDetailView(SingleTableMixin, DetailView):
         )
         return context
 
-    def maps(self, region) -> list:
+    def map_of_regions_below(self, region) -> dict:
         """
-        The regions below this one on a map: coloured by each metric some of
-        them have published figures of, and by how many programs run in each.
+        One map of the regions below this one: coloured by the first metric
+        (by category and name) some of them have published figures of, or
+        else by how many programs run in each. The other metrics are links
+        to their own maps (the metric page for this region): a page of a
+        map per metric would grow with the metrics.
         """
         published = Observation.objects.published()
-        mapped = Metric.objects.filter(
-            Exists(published.filter(metric=OuterRef("pk"), region__parent=region))
-        ).order_by("category", "name_en")
-        maps = [
-            (figure_map(metric, region, published.filter(metric=metric)), metric)
-            for metric in mapped
-        ]
-        maps.append((program_map(region, Program.objects.published()), None))
-        return [(drawn, metric) for drawn, metric in maps if drawn is not None]
+        mapped = list(
+            Metric.objects.filter(
+                Exists(published.filter(metric=OuterRef("pk"), region__parent=region))
+            ).order_by("category", "name_en")
+        )
+        drawn = None
+        if mapped:
+            drawn = figure_map(mapped[0], region, published.filter(metric=mapped[0]))
+        if not drawn:
+            drawn = program_map(region, Program.objects.published())
+        return {
+            "map": drawn if drawn else None,
+            "metric": mapped[0] if mapped and drawn and drawn.has_figures else None,
+            "other_metrics": mapped[1:],
+        }
 
 
 class DownloadsView(TemplateView):
@@ -318,3 +333,24 @@ def bulk_download(request):
         f'attachment; filename="commerce-programs-open-data-{stamp}.zip"'
     )
     return response
+
+
+class OverviewView(TemplateView):
+    """
+    The overview for leadership, published records only: programs by kind,
+    status and region, every outcome's standing with the rule that judges
+    it, and figures overdue by region; every number links to its records.
+    """
+
+    template_name = "programs/overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            public_overview(
+                today=timezone.localdate(),
+                standing=self.request.GET.get("standing", ""),
+                page=self.request.GET.get("page"),
+            )
+        )
+        return context

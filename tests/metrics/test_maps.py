@@ -91,7 +91,7 @@ class TestDemo:
 
     def test_shanxi_maps_its_11_cities_coloured_by_a_headline_figure(self, client, shanxi):
         html = client.get("/regions/140000/").content.decode()
-        figures, programs = inline_maps(html)
+        (figures,) = inline_maps(html)  # one map: the first metric the cities report
         links = region_links(figures)
         assert len(links) == SHANXI_CITIES
         assert "Sales through livestreaming campaigns" in figures.findtext(f"{SVG}title")
@@ -103,7 +103,6 @@ class TestDemo:
         assert len(hatched) == SHANXI_CITIES - 1
         assert "No figure: Taiyuan, Datong" in html  # the legend, beside the map
         assert "may belong in a higher class" in html
-        assert len(region_links(programs)) == SHANXI_CITIES
 
     def test_linfen_maps_its_17_counties(self, client, shanxi):
         html = client.get("/zh-hans/regions/141000/").content.decode()
@@ -188,6 +187,18 @@ class TestClasses:
         assert len(chinese) > 1 and all(len(line) <= 20 for line in chinese)
 
 
+def test_a_region_page_draws_one_map_and_links_the_other_metrics(client, province_with_cities):
+    province, (east, middle, _west) = province_with_cities
+    first = MetricFactory(name_en="Online retail sales", category="online_retail")
+    second = MetricFactory(name_en="Parcels delivered", category="online_retail")
+    ObservationFactory(published=True, metric=first, region=east)
+    ObservationFactory(published=True, metric=second, region=middle)
+    html = client.get(f"/regions/{province.code}/").content.decode()
+    (drawn,) = inline_maps(html)
+    assert drawn.findtext(f"{SVG}title").startswith("Online retail sales in the regions of")
+    assert f'href="/metrics/{second.slug}/?region={province.code}#map-heading">Parcels' in html
+
+
 class TestProgramMap:
     def test_the_list_maps_how_many_programs_run_in_each_region_under_its_filters(
         self, client, province_with_cities
@@ -207,6 +218,18 @@ class TestProgramMap:
         titles = {code: path.findtext(f"{SVG}title") for code, path in region_links(drawn).items()}
         assert titles[east.code].endswith(": 1 program")
         assert titles[west.code].endswith(": 0 programs")
+
+    def test_past_a_hundred_programs_the_list_asks_for_a_filter(self, client, province_with_cities):
+        _province, (east, _middle, _west) = province_with_cities
+        for number in range(101):
+            ProgramFactory(published=True, regions=[east], kind="other", slug=f"p-{number}")
+        ProgramFactory(published=True, regions=[east], kind="event_campaign")
+        html = client.get("/programs/").content.decode()
+        assert inline_maps(html) == []
+        assert "More than 100 programs match: choose filters above" in html
+        (drawn,) = inline_maps(client.get("/programs/?kind=event_campaign").content.decode())
+        titles = {code: path.findtext(f"{SVG}title") for code, path in region_links(drawn).items()}
+        assert titles[east.code].endswith(": 1 program")
 
 
 class TestSharing:
@@ -335,3 +358,11 @@ def test_a_map_names_its_regions_only_while_they_fit(province_with_cities):
     ]
     assert ">East city</text>" in ChoroplethMap("Cities", areas).render()
     assert ">East city</text>" not in ChoroplethMap("Cities", areas * 8).render()
+
+
+def test_names_on_the_map_leave_out_county_and_district(client, shanxi):
+    (programs,) = inline_maps(client.get("/regions/141000/").content.decode())
+    names = {text.text for text in programs.iter(f"{SVG}text")}
+    assert {"Xiangning", "Xiangfen", "Yaodu", "Houma"} <= names
+    tooltips = {path.findtext(f"{SVG}title") for path in region_links(programs).values()}
+    assert "Xiangning County: 1 program" in tooltips

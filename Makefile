@@ -44,6 +44,7 @@ demo: $(VENV)/.runtime translations var/secret_key
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) migrate --no-input
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) loaddata shanxi_2020
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) loaddata shanxi_outlines
+	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) loaddata shanxi_calendars
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) collectstatic --no-input --verbosity 0
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) create_demo_staff
 

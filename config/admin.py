@@ -5,13 +5,15 @@ from itertools import islice
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config import sign_ins
 from metrics.admin_mixins import ReviewAdminMixin
-from metrics.models import Observation, ValidationRule, find_violations
-from metrics.quality import change_mismatches, outliers, overdue_metrics
+from metrics.models import Observation, ValidationRule, expected_figures, find_violations
+from metrics.quality import change_mismatches, outliers
 from metrics.workflow.scope import RegionScope
+from programs.overview import staff_overview
 
 # A long list helps nobody; the counts say how many there are in all.
 SHOWN_PER_CHECK = 200
@@ -37,6 +39,24 @@ class PolicyAdminSite(admin.AdminSite):
             if refusal is not None:
                 return refusal
         return super().login(request, extra_context)
+
+    def index(self, request, extra_context=None):
+        """
+        The apps, the daily work and the overview for leadership within the
+        user's regions: programs, outcomes' standing, overdue figures and the
+        review queue by age (programs.overview).
+        """
+        # Records of every kind the user may see that wait for a reviewer, as the quality page.
+        waiting = {
+            model: model_admin.get_queryset(request).awaiting_review()
+            for model, model_admin in self._registry.items()
+            if isinstance(model_admin, ReviewAdminMixin)
+            and model_admin.has_view_permission(request)
+        }
+        overview = staff_overview(
+            user=request.user, waiting=waiting, today=timezone.localdate(), now=timezone.now()
+        )
+        return super().index(request, {**overview, **(extra_context or {})})
 
     def get_urls(self):
         return [
@@ -68,7 +88,13 @@ class PolicyAdminSite(admin.AdminSite):
             "more_mismatches": more_mismatches,
             "outliers": far_out,
             "more_outliers": more_outliers,
-            "overdue": overdue_metrics(figures),
+            "overdue": [
+                expected
+                for expected in expected_figures(
+                    today=timezone.localdate(), regions=scope.regions()
+                )
+                if expected.overdue
+            ],
             "in_review": in_review,
             "waiting_count": len(in_review),
         }

@@ -22,6 +22,8 @@ from metrics.models import (
     Observation,
     Region,
     RegionAssignment,
+    ReleaseCalendar,
+    ReleaseDate,
     ReviewStep,
     Source,
     ValidationRule,
@@ -253,6 +255,40 @@ class ValidationRuleAdmin(SharedReferenceAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class ReleaseDateInline(CheckedKeysMixin, admin.TabularInline):
+    model = ReleaseDate
+    extra = 0
+
+
+@admin.register(ReleaseCalendar)
+class ReleaseCalendarAdmin(AuditedAdmin):
+    """When each metric's figures are expected, region by region (metrics.models.calendars)."""
+
+    list_display = [
+        "metric",
+        "region",
+        "level",
+        "period_type",
+        "lag_days",
+        "first_period_start",
+        "last_period_end",
+        "basis",
+        "active",
+    ]
+    list_filter = ["basis", "period_type", "active", "metric"]
+    list_select_related = ["metric", "region"]
+    autocomplete_fields = ["metric", "region", "source"]
+    inlines = [ReleaseDateInline]
+    fieldsets = [
+        (None, {"fields": ["metric", "region", "level", "active"]}),
+        (
+            _("Periods and due dates"),
+            {"fields": ["period_type", "first_period_start", "last_period_end", "lag_days"]},
+        ),
+        (_("How we know"), {"fields": ["basis", "reasoning_en", "reasoning_zh", "source"]}),
+    ]
+
+
 @admin.register(RegionAssignment)
 class RegionAssignmentAdmin(AuditedAdmin):
     list_display = ["user", "region"]
@@ -331,3 +367,51 @@ admin.site.register(Group, RoleAdmin)
 
 # The screens of release imports (upload, progress, confirmation).
 from metrics import admin_imports  # noqa: E402, F401
+
+# --- Reminder preferences ---------------------------------------------------------------
+from metrics.models import ReminderPreference  # noqa: E402
+
+
+@admin.register(ReminderPreference)
+class ReminderPreferenceAdmin(AuditedAdmin):
+    """
+    Which reminders an account receives by e-mail (metrics.reminders), and in
+    which language. Staff see and change their own, superusers anyone's: the
+    policy's "personal" records.
+    """
+
+    list_display = ["user", "due_soon", "overdue", "returned", "waiting", "digest", "language"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def get_exclude(self, request, obj=None):
+        # Staff keep their own: whose settings these are is not theirs to choose.
+        if request.user.is_superuser:
+            return super().get_exclude(request, obj)
+        return [*(super().get_exclude(request, obj) or []), "user"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Imported here: this screen is appended below the module's own imports.
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+
+        # One each: staff who have theirs are taken to it rather than adding another.
+        mine = None if request.user.is_superuser else self.get_queryset(request).first()
+        if mine is not None:
+            return HttpResponseRedirect(
+                reverse(f"{self.admin_site.name}:metrics_reminderpreference_change", args=[mine.pk])
+            )
+        return super().add_view(request, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.user = request.user
+        policy.check(request.user, Step.EDIT if change else Step.CREATE, obj)
+        super().save_model(request, obj, form, change)

@@ -1,15 +1,12 @@
 """Data-quality checks over the observations: what staff must look at."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Max
 from django.utils import timezone
 
-from metrics.models import Metric, Observation, QualityCheck, find_violations
-from metrics.periods import month_end
+from metrics.models import Observation, QualityCheck, find_violations
 
 # Up to this many published figures, the home page counts the warnings
 # itself; past it, checking every figure would cost each render more than
@@ -110,45 +107,3 @@ def _score_groups(groups, threshold, minimum):
             score = 0.6745 * float(abs(member.value - middle) / spread)
             if score > threshold:
                 yield Outlier(member, middle, round(score, 1))
-
-
-# A release usually follows its period by a few weeks.
-RELEASE_GRACE_DAYS = 45
-_FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-
-
-@dataclass
-class Overdue:
-    metric: object
-    latest_end: date
-    due: date
-
-
-def overdue_metrics(observations=None, *, today: date | None = None):
-    """Metrics whose next figure should have been released by now, given their frequency."""
-    today = today or timezone.localdate()
-    base = Observation.objects.canonical() if observations is None else observations
-    latest = (
-        base.order_by()
-        .values("metric_id")
-        .annotate(latest_end=Max("period_end"))
-        .values_list("metric_id", "latest_end")
-    )
-    metrics = {metric.pk: metric for metric in Metric.objects.all()}
-    found = []
-    for metric_id, latest_end in latest:
-        metric = metrics[metric_id]
-        months = _FREQUENCY_MONTHS.get(metric.frequency)
-        if months is None:
-            continue
-        next_end = _add_months_end(latest_end, months)
-        due = next_end + timedelta(days=RELEASE_GRACE_DAYS)
-        if due < today:
-            found.append(Overdue(metric, latest_end, due))
-    return sorted(found, key=lambda item: item.due)
-
-
-def _add_months_end(day: date, months: int) -> date:
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    return month_end(year, month + 1)

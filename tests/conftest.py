@@ -61,6 +61,7 @@ def _language_of_the_settings():
 def load_demo():
     call_command("loaddata", "shanxi_2020", verbosity=0)
     call_command("loaddata", "shanxi_outlines", verbosity=0)
+    call_command("loaddata", "shanxi_calendars", verbosity=0)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from tests.factories import (
     ProvinceFactory,
     RegionAssignmentFactory,
     RegionFactory,
+    ReminderPreferenceFactory,
     ReviewStepFactory,
     SectorFactory,
     SourceFactory,
@@ -60,6 +61,7 @@ MAKERS = {
     "metrics.ValidationRule": ValidationRuleFactory,
     "metrics.RegionAssignment": RegionAssignmentFactory,
     "metrics.ReviewStep": ReviewStepFactory,
+    "metrics.ReminderPreference": ReminderPreferenceFactory,
     "programs.Organisation": OrganisationFactory,
     "programs.Sector": SectorFactory,
     "programs.Program": ProgramFactory,
@@ -68,6 +70,7 @@ MAKERS = {
     "programs.Outcome": OutcomeFactory,
     "programs.Activity": ActivityFactory,
     "metrics.ImportJob": lambda: make_import_job(),
+    "metrics.ReleaseCalendar": lambda: make_release_calendar(),
     "django_tasks_database.DBTaskResult": lambda: make_task_result(),
 }
 
@@ -79,6 +82,20 @@ def make_import_job():
 
     release = ContentFile(b"region,metric,period,value\n141023,sales,2020,1\n", name="r.csv")
     return imports.store_release(release, name="r.csv", user=SuperuserFactory())
+
+
+def make_release_calendar():
+    from datetime import date
+
+    from metrics.models import ReleaseCalendar
+
+    return ReleaseCalendar.objects.create(
+        metric=MetricFactory(),
+        region=CountyFactory(),
+        period_type="month",
+        first_period_start=date(2020, 1, 1),
+        reasoning_en="Expected monthly, three weeks after each month.",
+    )
 
 
 def make_task_result():

@@ -1,5 +1,12 @@
 """The statistical layer: regions, sources, metrics, observations and their checks."""
 
+from metrics.models.calendars import (
+    Basis,
+    ExpectedFigure,
+    ReleaseCalendar,
+    ReleaseDate,
+    expected_figures,
+)
 from metrics.models.history import PublishedVersion
 from metrics.models.imports import ImportJob, ImportProblem, ImportRow
 from metrics.models.indicators import Metric, MetricQuerySet
@@ -20,6 +27,7 @@ from metrics.models.publication import (
 )
 from metrics.models.quality import ContentVersion, QualityCheck
 from metrics.models.regions import Region, RegionOutline, RegionQuerySet
+from metrics.models.reminders import ReminderKind, ReminderPreference, SentReminder
 from metrics.models.sources import Source
 from metrics.models.staff import RegionAssignment, ReviewStep
 from metrics.models.validation import (
@@ -32,6 +40,11 @@ from metrics.models.validation import (
 )
 
 __all__ = [
+    "Basis",
+    "ExpectedFigure",
+    "ReleaseCalendar",
+    "ReleaseDate",
+    "expected_figures",
     "ChoiceLabels",
     "attach_comparisons",
     "ContentVersion",
@@ -55,6 +68,9 @@ __all__ = [
     "PublishedVersion",
     "Region",
     "RegionQuerySet",
+    "ReminderKind",
+    "ReminderPreference",
+    "SentReminder",
     "Source",
     "ValidationRule",
     "Violation",

@@ -25,7 +25,8 @@ The rules, as `RULES` states them:
   correction, a draft that goes through review (with a note saying what
   it corrects and why) and replaces the published content when published;
 - viewers read; superusers hold every role everywhere, and the same rules
-  on states, notes and authorship bind them.
+  on states, notes and authorship bind them;
+- each account keeps its own reminder settings, and sees nobody else's.
 """
 
 from dataclasses import dataclass
@@ -110,10 +111,19 @@ DECISIONS = (Step.SUBMIT, Step.PUBLISH, Step.RETURN, Step.WITHDRAW, Step.REOPEN)
 # changed by superusers only (regions follow GB/T 2260; sectors are a short
 # fixed list). The review trail and public history are written by the
 # workflow alone. Anything else outside the two apps is for superusers.
-VOCABULARY = {"metrics.region", "programs.sector"}
+# Every role reads these; an administrator keeps them.
+VOCABULARY = {
+    "metrics.region",
+    "programs.sector",
+    "metrics.releasecalendar",
+    "metrics.releasedate",
+}
 TRAIL = {"metrics.reviewstep", "metrics.publishedversion"}
 # Uploading a release is entering figures: whoever may create figures may.
 IMPORTS = {"metrics.importjob"}
+# An account's own settings (which reminders it receives): every staff role
+# keeps its own, superusers anyone's; nobody sees another account's.
+PERSONAL = {"metrics.reminderpreference"}
 STAFF_APPS = {"metrics", "programs"}
 
 
@@ -200,6 +210,8 @@ def _kind(model) -> str:
         return "trail"
     if label in IMPORTS:
         return "imports"
+    if label in PERSONAL:
+        return "personal"
     return "administration"
 
 
@@ -235,6 +247,13 @@ def refusal(
         if step in (Step.VIEW, Step.CREATE):
             return refusal(user, Step.CREATE, model=Observation)
         return gettext("An import's record is written by the import itself.")
+    if kind == "personal":
+        if not roles:
+            return gettext("Only staff with a role keep settings here.")
+        owner = getattr(record, "user_id", None)
+        if user.is_superuser or owner in (None, user.pk):
+            return None
+        return gettext("These are another staff account's settings.")
     if kind in ("vocabulary", "trail", "administration"):
         readable = kind != "administration" and step == Step.VIEW and roles
         if readable or (user.is_active and user.is_superuser and kind != "trail"):

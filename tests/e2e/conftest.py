@@ -62,3 +62,4 @@ def demo(transactional_db):
     """The Shanxi demo, committed so that the live server's thread sees it."""
     call_command("loaddata", "shanxi_2020", verbosity=0)
     call_command("loaddata", "shanxi_outlines", verbosity=0)
+    call_command("loaddata", "shanxi_calendars", verbosity=0)

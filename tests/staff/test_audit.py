@@ -34,12 +34,14 @@ from tests.factories import (
     ProgramSourceFactory,
     RegionAssignmentFactory,
     RegionFactory,
+    ReminderPreferenceFactory,
     SectorFactory,
     SourceFactory,
+    StaffFactory,
     ValidationRuleFactory,
 )
 from tests.staff.test_roles import post_action, with_history
-from tests.test_admin import change_data, form_data, url
+from tests.test_admin import change_data, form_data, make_release_calendar, url
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +89,18 @@ WALKS = {
         lambda like: {"region": str(RegionFactory().pk)},
         "region",
         "<new region>",
+    ),
+    "metrics.ReleaseCalendar": Walk(
+        lambda: make_release_calendar(),
+        lambda like: {"region": str(RegionFactory().pk)},
+        "lag_days",
+        "45",
+    ),
+    "metrics.ReminderPreference": Walk(
+        ReminderPreferenceFactory,
+        lambda like: {"user": str(StaffFactory().pk)},
+        "language",
+        "zh-hans",
     ),
     "programs.Organisation": Walk(
         lambda: OrganisationFactory(draft=True),

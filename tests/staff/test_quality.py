@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from metrics import quality
 from metrics.models import Observation, PublicationState, QualityCheck
-from metrics.periods import Period, month_end
+from metrics.periods import Period
 from tests.factories import MetricFactory, ObservationFactory, SourceFactory
 from tests.staff.conftest import draft_observation, draft_program
 from tests.test_admin import url
@@ -119,31 +119,21 @@ def test_an_outlier(linfen_client, outlier):
     assert change_link(outlier) in response.content.decode()
 
 
-def test_an_overdue_metric_and_a_current_one(linfen_client, demo):
-    today = timezone.localdate()
-    stale_metric = MetricFactory(name_en="Express parcels", frequency="monthly")
-    ObservationFactory(
-        metric=stale_metric, region=demo.county, period=Period.month(2019, 1), yoy_change=None
-    )
-    current_metric = MetricFactory(name_en="Village shops", frequency="monthly")
-    last_month = date(today.year, today.month, 1) - timedelta(days=1)
-    ObservationFactory(
-        metric=current_metric,
-        region=demo.county,
-        period_type="month",
-        period_start=last_month.replace(day=1),
-        period_end=month_end(last_month.year, last_month.month),
-        yoy_change=None,
+def test_overdue_figures_follow_the_release_calendars(linfen_client, demo):
+    # The demo expects each city's online retail sales half-yearly in 2020
+    # (an inferred calendar); Linfen has published none.
+    response = linfen_client.get(QUALITY)
+    overdue = [(item.region.code, item.period.label("en")) for item in response.context["overdue"]]
+    assert overdue == [("141000", "H1 2020"), ("141000", "H2 2020")]  # Linfen's only
+    # A figure in review is not published: the period stays overdue.
+    draft_observation(
+        demo, demo.linfen, period=Period.half_year(2020, 1), publication_state="in_review"
     )
     response = linfen_client.get(QUALITY)
-    overdue = {item.metric for item in response.context["overdue"]}
-    assert stale_metric in overdue
-    assert current_metric not in overdue
-    [item] = [item for item in response.context["overdue"] if item.metric == stale_metric]
-    assert item.latest_end == date(2019, 1, 31)
-    assert f'href="{url(type(stale_metric), "change", stale_metric.pk)}"' in (
-        response.content.decode()
-    )
+    assert len(response.context["overdue"]) == 2
+    html = response.content.decode()
+    assert "inferred" in html and "half-yearly" in html
+    assert 'href="/admin/metrics/releasecalendar/2/change/"' in html
 
 
 def test_records_waiting_for_review(reviewer_client, waiting):

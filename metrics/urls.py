@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from metrics import views
+from metrics import feeds, views
 from metrics.figures import figure_view
 from metrics.page_cache import cache_public_page, within_render_budget
 
@@ -22,6 +22,11 @@ urlpatterns = [
         r"^metrics/(?P<slug>[-\w]+)/(?P<kind>chart|map)/(?P<format>embed)/$",
         figure_view(views.MetricFigureView.as_view()),
         name="metric-figure-embed",
+    ),
+    path(
+        "metrics/<slug:slug>/feed/",
+        cache_public_page(feeds.MetricFeed()),
+        name="metric-feed",
     ),
     path(
         "figures/<int:pk>/",

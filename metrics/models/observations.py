@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -287,6 +288,12 @@ class Observation(Publishable, LockVersioned):
                 fields=["publication_state", "-period_end", "-id"], name="observation_state_recent"
             ),
             models.Index(fields=["-period_end", "-id"], name="observation_recent"),
+            # The feeds' order: the latest publication or correction first.
+            models.Index(
+                Coalesce("revised_at", "published_at").desc(),
+                name="observation_feed",
+                condition=Q(publication_state="published"),
+            ),
         ]
 
     def __str__(self):

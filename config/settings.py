@@ -202,6 +202,43 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
 
+# E-mail (the reminders of metrics/reminders.py): through an SMTP server when
+# EMAIL_HOST names one; without it, messages are printed on the console, so
+# that `make run` needs no mail server. Django 6.1 configures mail as MAILERS
+# (its EMAIL_* settings are deprecated, and refused beside MAILERS); the
+# environment keeps the usual EMAIL_* names.
+_smtp_host = env_str("EMAIL_HOST", default="")
+_smtp_tls = env_bool("EMAIL_USE_TLS", default=False)
+_smtp_ssl = env_bool("EMAIL_USE_SSL", default=False)
+if _smtp_tls and _smtp_ssl:
+    # Django refuses the pair only when it first sends: say so at start-up.
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _smtp_host,
+                # Unset: 25, or 587 with STARTTLS, 465 with TLS (Django's choice).
+                "port": env_int("EMAIL_PORT", default=0) or None,
+                "username": env_str("EMAIL_HOST_USER", default=""),
+                "password": env_str("EMAIL_HOST_PASSWORD", default=""),
+                "use_tls": _smtp_tls,
+                "use_ssl": _smtp_ssl,
+                # A mail server that stops answering must not hold a worker forever.
+                "timeout": env_int("EMAIL_TIMEOUT", default=30),
+            },
+        }
+        if _smtp_host
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="policy-tracker@localhost")
+# Where the staff site is reached: links in e-mail are absolute.
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
+# Reviewers are reminded of a record that has waited in review this many days.
+REVIEW_REMINDER_DAYS = env_int("REVIEW_REMINDER_DAYS", default=3)
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))

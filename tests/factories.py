@@ -20,6 +20,7 @@ from metrics.models import (
     PublicationState,
     Region,
     RegionAssignment,
+    ReminderPreference,
     ReviewStep,
     Source,
     ValidationRule,
@@ -231,6 +232,15 @@ class ReviewStepFactory(DjangoModelFactory):
     record = factory.SubFactory(ObservationFactory)
     from_state = PublicationState.DRAFT
     to_state = PublicationState.IN_REVIEW
+    user = factory.SubFactory(StaffFactory)
+
+
+class ReminderPreferenceFactory(DjangoModelFactory):
+    """A staff member's choice of reminders: everything, as the defaults."""
+
+    class Meta:
+        model = ReminderPreference
+
     user = factory.SubFactory(StaffFactory)
 
 

@@ -26,6 +26,9 @@ PRODUCTION_ENVIRONMENT = {
     "DATABASE_URL": "postgres://app@db.internal:5432/programs",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "TRUSTED_PROXY_COUNT": "1",
+    "EMAIL_HOST": "smtp.commerce.example.gov.cn",
+    "DEFAULT_FROM_EMAIL": "programs@commerce.example.gov.cn",
+    "SITE_URL": "https://programs.commerce.example.gov.cn",
 }
 
 
@@ -33,7 +36,9 @@ def deploy_check(environment_changes: dict):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "TRUSTED_PROXY_"))
+        if not key.startswith(
+            ("DJANGO_", "DATABASE_", "REDIS_", "TRUSTED_PROXY_", "EMAIL_", "SITE_URL")
+        )
     }
     environment.update(PRODUCTION_ENVIRONMENT)
     for key, value in environment_changes.items():
@@ -59,7 +64,12 @@ def test_deployment_checks_pass_with_the_documented_environment():
 
 @pytest.mark.parametrize(
     ("missing", "warning"),
-    [("REDIS_URL", "config.W001"), ("TRUSTED_PROXY_COUNT", "config.W002")],
+    [
+        ("REDIS_URL", "config.W001"),
+        ("TRUSTED_PROXY_COUNT", "config.W002"),
+        # Without a mail server the reminders go nowhere.
+        ("EMAIL_HOST", "mail.E001"),
+    ],
 )
 def test_deployment_checks_name_what_is_missing(missing, warning):
     result = deploy_check({missing: None})

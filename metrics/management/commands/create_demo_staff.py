@@ -17,6 +17,8 @@ DEMO_ACCOUNTS = [
     ("demo-reviewer", Role.REVIEWER, ["140000"]),  # all of Shanxi
     ("demo-viewer", Role.VIEWER, ["140000"]),
 ]
+# Reminders need an address; example.org is reserved (RFC 2606) and reaches nobody.
+DEMO_MAIL_DOMAIN = "example.org"
 
 
 class Command(BaseCommand):
@@ -34,6 +36,7 @@ class Command(BaseCommand):
             user, created = get_user_model().objects.get_or_create(username=username)
             user.is_staff = True
             user.is_superuser = role is None
+            user.email = f"{username}@{DEMO_MAIL_DOMAIN}"
             user.set_password(password)
             user.save()
             user.groups.set(Group.objects.filter(name=role) if role else [])

@@ -455,3 +455,85 @@ def observation_chart(
     if markers_label:
         chart.markers_label = markers_label
     return chart
+
+
+# --- Bar charts of counts ------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    """One count: what it counts, how many, and where the records behind it are listed."""
+
+    label: str
+    value: int
+    url: str = ""
+    colour: str = PALETTE[0]
+
+
+@dataclass
+class BarChart:
+    """
+    Counts as horizontal bars, largest scaled to the plot's width; each bar
+    with its label and number written beside it (readable without colour)
+    and a link to the records it counts. `render()` returns an inline <svg>.
+    """
+
+    title: str
+    bars: list[Bar]
+    description: str = ""
+    width: int = 560
+    label_width: int = 220
+    number_width: int = 56
+    bar_height: int = 20
+    gap: int = 8
+
+    @property
+    def height(self) -> int:
+        return self.gap + len(self.bars) * (self.bar_height + self.gap)
+
+    def render(self) -> SafeString:
+        if not self.bars:
+            return SafeString("")
+        chart_id = f"bars-{zlib.crc32(self.title.encode()):08x}"
+        plot_width = self.width - self.label_width - self.number_width
+        largest = max(bar.value for bar in self.bars) or 1
+        rows = []
+        for index, bar in enumerate(self.bars):
+            top = self.gap + index * (self.bar_height + self.gap)
+            middle = top + self.bar_height / 2 + 4
+            length = plot_width * bar.value / largest
+            row = format_html(
+                "<title>{label}: {value}</title>"
+                '<text x="{label_x}" y="{y}" text-anchor="end" font-size="12" fill="#333">'
+                "{label}</text>"
+                '<rect x="{x}" y="{top}" width="{length}" height="{height}" fill="{colour}"/>'
+                '<text x="{number_x}" y="{y}" font-size="12" font-weight="bold" fill="#1a1a1a">'
+                "{value}</text>",
+                label=bar.label,
+                value=bar.value,
+                label_x=self.label_width - 8,
+                y=_n(middle),
+                x=self.label_width,
+                top=top,
+                length=_n(length),
+                height=self.bar_height,
+                colour=bar.colour,
+                number_x=_n(self.label_width + length + 6),
+            )
+            if bar.url:
+                rows.append(format_html('<a href="{}">{}</a>', bar.url, row))
+            else:
+                rows.append(format_html("<g>{}</g>", row))
+        return format_html(
+            '<svg class="chart" viewBox="0 0 {w} {h}" width="100%" '
+            'xmlns="http://www.w3.org/2000/svg" role="img" '
+            'aria-labelledby="{id}-title {id}-desc">'
+            '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
+            "{rows}</svg>",
+            w=self.width,
+            h=self.height,
+            id=chart_id,
+            title=self.title,
+            desc=self.description or "; ".join(f"{bar.label}: {bar.value}" for bar in self.bars),
+            rows=mark_safe("".join(rows)),  # each row comes from format_html
+        )

@@ -60,7 +60,9 @@ def row_of(html: str, title: str) -> str:
 
 def linked_count(html: str, href: str) -> int:
     """The number a link to `href` shows (the table's, not the chart's)."""
-    numbers = re.findall(rf'<td><a href="{re.escape(escape(href))}">(\d+)</a></td>', html)
+    numbers = re.findall(
+        rf'<td data-label="[^"]*"><a href="{re.escape(escape(href))}">(\d+)</a></td>', html
+    )
     assert numbers, f"no count links to {href}"
     return int(numbers[0])
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics import quality
-from metrics.models import Observation, PublicationState, QualityCheck
+from metrics.models import Observation, PublicationState, QualityCheck, ReleaseCalendar
 from metrics.periods import Period
 from tests.factories import MetricFactory, ObservationFactory, SourceFactory
 from tests.staff.conftest import draft_observation, draft_program
@@ -199,3 +199,17 @@ class TestHomeWarningCount:
         )
         assert "1 open data-quality warning" in client.get("/").content.decode()
         assert QualityCheck.objects.get().open_warnings == 7
+
+
+def test_calendars_are_read_by_every_role_and_kept_by_an_administrator(
+    linfen_client, admin_client, demo
+):
+    calendars = "/admin/metrics/releasecalendar/"
+    assert linfen_client.get(calendars).status_code == 200
+    assert linfen_client.get(calendars + "2/change/").status_code == 200
+    # An editor may not add or change one: the policy's refusal, not a hidden button.
+    assert linfen_client.get(calendars + "add/").status_code == 403
+    refused = linfen_client.post(calendars + "2/change/", {"lag_days": "5"})
+    assert refused.status_code == 403
+    assert ReleaseCalendar.objects.get(pk=2).lag_days == 30
+    assert admin_client.get(calendars + "add/").status_code == 200

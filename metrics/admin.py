@@ -13,7 +13,12 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from metrics.admin_keys import CheckedKeysMixin
-from metrics.admin_mixins import AuditedAdmin, ReviewAdminMixin, StrictLookupsMixin
+from metrics.admin_mixins import (
+    AuditedAdmin,
+    LockedModelForm,
+    ReviewAdminMixin,
+    StrictLookupsMixin,
+)
 from metrics.exports import safe_cell
 from metrics.models import (
     ImportJob,
@@ -29,6 +34,7 @@ from metrics.models import (
     ValidationRule,
 )
 from metrics.releases import COLUMNS, export_row
+from metrics.statements import bases_fieldset, with_bases
 from metrics.workflow import policy
 from metrics.workflow.policy import Step
 from metrics.workflow.scope import RegionScope
@@ -70,6 +76,7 @@ class SourceAdmin(SharedReferenceAdmin):
 
 @admin.register(Metric)
 class MetricAdmin(SharedReferenceAdmin):
+    form = with_bases(LockedModelForm, Metric)
     list_display = [
         "name_en",
         "name_zh",
@@ -100,6 +107,7 @@ class MetricAdmin(SharedReferenceAdmin):
                 ]
             },
         ),
+        bases_fieldset(Metric),
         (
             _("Publication"),
             {"fields": ["publication_state", "published_at", "revised_at", "revision_of"]},
@@ -154,7 +162,7 @@ class ObservationAdmin(ExportMixin, ReviewAdminMixin, AuditedAdmin):
         "publication_badge",
         "revision_marker",
     ]
-    list_filter = ["publication_state", "metric", "period_type", "region__level", "is_derived"]
+    list_filter = ["publication_state", "metric", "period_type", "region__level", "basis"]
     list_select_related = ["metric", "region"]
     search_fields = ["metric__name_en", "metric__name_zh", "region__name_en", "region__name_zh"]
     autocomplete_fields = ["metric", "region", "source"]
@@ -172,8 +180,8 @@ class ObservationAdmin(ExportMixin, ReviewAdminMixin, AuditedAdmin):
                 "fields": [
                     "source",
                     "source_quote",
-                    "is_derived",
-                    "derivation",
+                    "basis",
+                    "basis_note",
                     "note_en",
                     "note_zh",
                 ]

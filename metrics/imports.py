@@ -43,6 +43,7 @@ from metrics.releases import (
     parse_release_row,
     read_release,
 )
+from metrics.statements import Basis
 from metrics.workflow import policy
 from metrics.workflow.policy import Step
 
@@ -202,7 +203,8 @@ def _stored_figures(rows, compared) -> dict[tuple, dict]:
             f"SELECT {columns} FROM metrics_observation o JOIN k "
             "ON o.metric_id = k.metric_id AND o.region_id = k.region_id "
             "AND o.period_start = k.period_start AND o.period_end = k.period_end "
-            "WHERE o.revision_of_id IS NULL",
+            # An import brings reported figures: a derived one beside them is not theirs.
+            "WHERE o.revision_of_id IS NULL AND o.basis = 'quoted'",
             params,
         )
         found = [dict(zip(dict.fromkeys(names), row, strict=True)) for row in cursor.fetchall()]
@@ -377,7 +379,7 @@ def _moved_since_the_check(job) -> list[tuple[int, str]]:
         moved = [(line, message_changed) for (line,) in cursor.fetchall()]
         cursor.execute(
             "SELECT r.line FROM metrics_importrow r JOIN metrics_observation o "
-            "ON o.revision_of_id IS NULL AND o.metric_id = r.metric_id "
+            "ON o.revision_of_id IS NULL AND o.basis = 'quoted' AND o.metric_id = r.metric_id "
             "AND o.region_id = r.region_id AND o.period_start = r.period_start "
             "AND o.period_end = r.period_end WHERE r.job_id = %s AND r.figure_id IS NULL",
             [job.pk],
@@ -404,11 +406,11 @@ def _insert_new(job, user) -> int:
     authors = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO metrics_observation ({fields}, is_derived, derivation, note_en, "
+            f"INSERT INTO metrics_observation ({fields}, basis, basis_note, note_en, "
             "note_zh, publication_state, published_at, lock_version, authors) "
             f"SELECT {fields}, %s, '', '', '', %s, NULL, 0, {authors} FROM metrics_importrow "
             "WHERE job_id = %s AND figure_id IS NULL",
-            [False, PublicationState.DRAFT, json.dumps([user.pk]), job.pk],
+            [Basis.QUOTED, PublicationState.DRAFT, json.dumps([user.pk]), job.pk],
         )
         return cursor.rowcount
 

@@ -261,9 +261,11 @@ class ObservationTable(PublicTable):
         if record.source is None:
             return "–"
         derived = ""
-        if record.is_derived:
+        if not record.is_quoted:
             derived = format_html(
-                '<p class="derived"><strong>{}</strong> {}</p>', _("Derived:"), record.derivation
+                '<p class="derived"><strong>{}:</strong> {}</p>',
+                record.get_basis_display(),
+                record.basis_note,
             )
         return format_html(
             "<details><summary>{} {}</summary><blockquote>{}</blockquote>{}</details>",

@@ -15,6 +15,7 @@ from metrics.admin_mixins import (
 )
 from metrics.formatting import format_figure
 from metrics.models import PublicationState
+from metrics.statements import bases_fieldset, with_bases
 from metrics.workflow import policy, steps
 from metrics.workflow.policy import Step
 from metrics.workflow.scope import RegionScope
@@ -75,9 +76,14 @@ class ProgramPartInline(ScopedChoicesMixin):
         return policy.can(request.user, Step.EDIT, obj, model=Program)
 
 
-class PartnershipInline(ProgramPartInline, admin.TabularInline):
+class PartnershipInline(ProgramPartInline, admin.StackedInline):
     model = Partnership
+    form = with_bases(forms.ModelForm, Partnership)
     autocomplete_fields = ["organisation"]
+    fieldsets = [
+        (None, {"fields": [("organisation", "role"), ("role_detail_en", "role_detail_zh")]}),
+        bases_fieldset(Partnership),
+    ]
 
 
 class ProgramSourceInline(ProgramPartInline, admin.TabularInline):
@@ -87,6 +93,7 @@ class ProgramSourceInline(ProgramPartInline, admin.TabularInline):
 
 class OutcomeInline(ProgramPartInline, LockedInlineMixin, admin.StackedInline):
     model = Outcome
+    form = with_bases(LockedModelForm, Outcome)
     autocomplete_fields = ["metric", "region"]
     fieldsets = [
         (None, {"fields": [("metric", "region", "effect")]}),
@@ -109,6 +116,7 @@ class OutcomeInline(ProgramPartInline, LockedInlineMixin, admin.StackedInline):
             },
         ),
         (None, {"fields": ["rationale_en", "rationale_zh"]}),
+        bases_fieldset(Outcome),
     ]
 
 
@@ -159,6 +167,7 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
     date_hierarchy = "start_date"
     readonly_fields = ["publication_state", "published_at", "revised_at", "revision_of"]
     inlines = [PartnershipInline, OutcomeInline, ActivityInline, ProgramSourceInline]
+    form = with_bases(LockedModelForm, Program)
     fieldsets = [
         (None, {"fields": ["slug", ("title_en", "title_zh"), "kind", "parent"]}),
         (
@@ -170,6 +179,7 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
             {
                 "fields": [
                     "lead_organisation",
+                    "official_role",
                     ("responsible_official_en", "responsible_official_zh"),
                     ("official_title_en", "official_title_zh"),
                 ]
@@ -179,6 +189,7 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
             _("Scope"),
             {"fields": ["regions", "sectors", "status", ("start_date", "end_date"), "budget_yuan"]},
         ),
+        bases_fieldset(Program),
         (
             _("Publication"),
             {"fields": ["publication_state", "published_at", "revised_at", "revision_of"]},

@@ -279,7 +279,8 @@ class TestObservationForm:
         assert_add_refused(
             admin_client,
             ObservationFactory(),
-            "There is already an observation of this metric for this region and period.",
+            "There is already an observation of this metric for this region and period, known "
+            "the same way.",
             value="1",
         )
 

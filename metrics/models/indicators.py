@@ -15,6 +15,7 @@ from metrics.models.publication import (
     PublishableQuerySet,
     correction_constraints,
 )
+from metrics.statements import StatedBases
 from metrics.translation import Translated
 
 
@@ -45,8 +46,10 @@ class MetricManager(models.Manager.from_queryset(MetricQuerySet)):
         return self.get(slug=slug)
 
 
-class Metric(Publishable, LockVersioned):
+class Metric(StatedBases, Publishable, LockVersioned):
     """An indicator such as online retail sales, with its unit and reporting rhythm."""
+
+    stated = {"definition": _("definition"), "frequency": _("frequency")}
 
     class Frequency(models.TextChoices):
         MONTHLY = "monthly", _("Monthly")

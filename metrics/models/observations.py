@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from metrics.models.publication import (
     correction_constraints,
 )
 from metrics.periods import Period, PeriodType
+from metrics.statements import MISSING_NOTE, Basis
 from metrics.translation import Translated
 
 # Reported changes are rounded to 0.1 % and levels to a few digits, so a
@@ -77,7 +78,27 @@ class ObservationQuerySet(PublishableQuerySet):
         )
         if published_only:
             earlier = earlier.published()
+        # "quoted" sorts after "derived" and "inferred": descending, a
+        # reported figure is preferred to one worked out beside it.
+        earlier = earlier.order_by("-basis")
         return self.annotate(prior_year_value=Subquery(earlier.values("value")[:1]))
+
+    def preferred(self, *, published_only: bool = True):
+        """
+        One figure per metric, region and period: a derived or inferred
+        figure is left out where a reported one of the same period exists.
+        """
+        reported = Observation.objects.filter(
+            revision_of__isnull=True,
+            metric=OuterRef("metric"),
+            region=OuterRef("region"),
+            period_start=OuterRef("period_start"),
+            period_end=OuterRef("period_end"),
+            basis=Basis.QUOTED,
+        )
+        if published_only:
+            reported = reported.published()
+        return self.exclude(~Q(basis=Basis.QUOTED) & Exists(reported))
 
     def latest_per_metric_in(self, region):
         """The region's latest figure of each metric, among this queryset's."""
@@ -130,14 +151,18 @@ def attach_comparisons(observations, *, published_only: bool = True):
         earlier, national = earlier.published(), national.published()
     priors = {
         row[:5]: row[5]
-        for row in earlier.values_list(
+        for row in earlier.order_by("basis").values_list(
             "metric_id", "region_id", "period_type", "period_start", "period_end", "value"
         )
         if row[:5] in wanted
     }
+    # Ascending, "quoted" comes last and so wins over a derived national figure.
     changes = {
         row[:3]: row[3]
-        for row in national.values_list("metric_id", "period_start", "period_end", "yoy_change")
+        for row in national.order_by("basis").values_list(
+            "metric_id", "period_start", "period_end", "yoy_change"
+        )
+        if row[3] is not None
     }
     for o in observations:
         o.prior_year_value = priors.get(prior_keys[o.pk])
@@ -145,9 +170,23 @@ def attach_comparisons(observations, *, published_only: bool = True):
     return observations
 
 
+def prefer_reported(observations):
+    """
+    The observations without those a reported figure of the same metric,
+    region and period makes redundant, in their order: what a chart or a
+    map draws, one point per period.
+    """
+    observations = list(observations)
+    reported = {o.cell for o in observations if o.basis == Basis.QUOTED}
+    return [o for o in observations if o.basis == Basis.QUOTED or o.cell not in reported]
+
+
 class ObservationManager(models.Manager.from_queryset(ObservationQuerySet)):
-    def get_by_natural_key(self, metric_slug, region_code, period_start, period_end):
+    def get_by_natural_key(
+        self, metric_slug, region_code, period_start, period_end, basis=Basis.QUOTED
+    ):
         return self.get(
+            basis=basis,
             revision_of__isnull=True,
             metric__slug=metric_slug,
             region__code=region_code,
@@ -216,12 +255,21 @@ class Observation(Publishable, LockVersioned):
         blank=True,
         help_text=_("The sentence of the source that states this figure, word for word."),
     )
-    is_derived = models.BooleanField(
-        _("derived"),
-        default=False,
-        help_text=_("Worked out from other figures rather than stated by the source."),
+    basis = models.CharField(
+        _("how we know it"),
+        max_length=16,
+        choices=Basis,
+        default=Basis.QUOTED,
+        help_text=_(
+            "Quoted: the source states this figure. Derived: worked out from figures it "
+            "states. Inferred: the department's reading, which the source does not state."
+        ),
     )
-    derivation = models.TextField(_("how it was derived"), blank=True)
+    basis_note = models.TextField(
+        _("working or reasoning"),
+        blank=True,
+        help_text=_("How a derived figure was worked out, or why an inferred one is assumed."),
+    )
     note_en = models.TextField(_("note (English)"), blank=True)
     note_zh = models.TextField(_("note (Chinese)"), blank=True)
     note = Translated()
@@ -234,11 +282,15 @@ class Observation(Publishable, LockVersioned):
         ordering = ["-period_end", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["metric", "region", "period_start", "period_end"],
+                # A reported figure and one derived from another source's
+                # statement may stand side by side, so that they can be
+                # compared; two of the same kind may not.
+                fields=["metric", "region", "period_start", "period_end", "basis"],
                 condition=Q(revision_of__isnull=True),
                 name="observation_one_per_metric_region_period",
                 violation_error_message=_(
-                    "There is already an observation of this metric for this region and period."
+                    "There is already an observation of this metric for this region and "
+                    "period, known the same way."
                 ),
             ),
             *correction_constraints("observation"),
@@ -303,12 +355,14 @@ class Observation(Publishable, LockVersioned):
         return reverse("metrics:observation-detail", args=[self.pk])
 
     def natural_key(self):
-        return (
+        key = (
             self.metric.slug,
             self.region.code,
             self.period_start.isoformat(),
             self.period_end.isoformat(),
         )
+        # A reported figure keeps the short key that fixtures have always used.
+        return key if self.basis == Basis.QUOTED else (*key, self.basis)
 
     natural_key.dependencies = ["metrics.metric", "metrics.region"]
 
@@ -336,8 +390,13 @@ class Observation(Publishable, LockVersioned):
         for name in ("value", "yoy_change"):
             raw = content.get(name)
             setattr(figure, name, Decimal(raw) if raw not in (None, "") else None)
-        for name in ("value_qualifier", "source_quote", "derivation", "note_en", "note_zh"):
+        for name in ("value_qualifier", "source_quote", "basis_note", "note_en", "note_zh"):
             setattr(figure, name, content.get(name) or "")
+        # Versions published before figures had a basis kept their working here.
+        figure.basis_note = figure.basis_note or content.get("derivation") or ""
+        figure.basis = content.get("basis") or (
+            Basis.DERIVED if content.get("is_derived") else Basis.QUOTED
+        )
         figure.value_qualifier = figure.value_qualifier or Qualifier.EXACT
         return figure
 
@@ -350,10 +409,28 @@ class Observation(Publishable, LockVersioned):
         if self.metric_id and self.value is not None and self.metric.is_share:
             if not (0 <= self.value <= 100):
                 errors["value"] = _("A share of a whole lies between 0 and 100 percent.")
-        if self.is_derived and not self.derivation.strip():
-            errors["derivation"] = _("Say how a derived figure was worked out.")
+        errors.update(self.statement_problems())
         if errors:
             raise ValidationError(errors)
+
+    def statement_problems(self) -> dict[str, str]:
+        """What the figure's basis lacks: a derived or inferred figure says how."""
+        if self.basis != Basis.QUOTED and not self.basis_note.strip():
+            return {"basis_note": str(MISSING_NOTE[Basis(self.basis)])}
+        return {}
+
+    @property
+    def cell(self) -> tuple:
+        """The metric, region and period this figure is a value of."""
+        return (self.metric_id, self.region_id, self.period_start, self.period_end)
+
+    @property
+    def is_derived(self) -> bool:
+        return self.basis == Basis.DERIVED
+
+    @property
+    def is_quoted(self) -> bool:
+        return self.basis == Basis.QUOTED
 
     @property
     def period(self) -> Period:

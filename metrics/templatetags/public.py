@@ -41,3 +41,36 @@ class RememberNode(template.Node):
     def render(self, context):
         name, *vary = (part.resolve(context) for part in self.parts)
         return remembered(f"part:{name}", lambda: self.nodelist.render(context), *vary)
+
+
+def _public_sources() -> dict:
+    from metrics.models import Source
+
+    return remembered(
+        "public-sources-by-slug",
+        lambda: {source.slug: source for source in Source.objects.published()},
+    )
+
+
+@register.inclusion_tag("includes/basis.html")
+def basis(record, name: str) -> dict:
+    """
+    A marker saying whether the record's statement `name` is quoted,
+    derived or inferred, with a disclosure of the sentence, working or
+    reasoning and its source; nothing when the record does not say.
+    """
+    statement = record.statement(name)
+    source = _public_sources().get(statement.source) if statement and statement.source else None
+    return {"statement": statement, "source": source}
+
+
+@register.inclusion_tag("includes/basis.html")
+def figure_basis(observation) -> dict:
+    """The same marker for a figure: its sentence, or its working or reasoning."""
+    from metrics.statements import Basis, Statement
+
+    note = observation.source_quote if observation.is_quoted else observation.basis_note
+    statement = Statement(
+        name="value", label="", basis=observation.basis or Basis.QUOTED, note=note
+    )
+    return {"statement": statement, "source": observation.source, "quote": observation.source_quote}

@@ -18,6 +18,7 @@ from metrics.models import (
     Region,
     correction_constraints,
 )
+from metrics.statements import StatedBases
 from metrics.translation import Translated
 from metrics.workflow.history import record_key
 from programs.models.results import ProgramPartQuerySet
@@ -112,7 +113,7 @@ class ProgramManager(models.Manager.from_queryset(ProgramQuerySet)):
         return self.get(slug=slug)
 
 
-class Program(Publishable, LockVersioned):
+class Program(StatedBases, Publishable, LockVersioned):
     """
     A policy program or initiative: a livestreaming base, a platform
     partnership, a campaign. Programs nest: a policy and its sub-programs.
@@ -133,6 +134,17 @@ class Program(Publishable, LockVersioned):
         COMPLETED = "completed", _("Completed")
         SUSPENDED = "suspended", _("Suspended")
         CANCELLED = "cancelled", _("Cancelled")
+
+    class OfficialRole(models.TextChoices):
+        RESPONSIBLE = "responsible", _("Responsible official")
+        ANNOUNCED = "announced", _("Announced by")
+
+    stated = {
+        "lead_organisation": _("lead organisation"),
+        "official": _("official"),
+        "dates": _("dates"),
+        "status": _("status"),
+    }
 
     slug = models.SlugField(_("identifier"), max_length=120, unique=True)
     title_en = models.CharField(_("title (English)"), max_length=250)
@@ -163,6 +175,16 @@ class Program(Publishable, LockVersioned):
     )
     responsible_official_zh = models.CharField(
         _("responsible official (Chinese)"), max_length=120, blank=True
+    )
+    official_role = models.CharField(
+        _("official's part"),
+        max_length=16,
+        choices=OfficialRole,
+        default=OfficialRole.RESPONSIBLE,
+        help_text=_(
+            "Whether the source names the official as responsible for the program, or only "
+            "as the one who announced it."
+        ),
     )
     official_title_en = models.CharField(
         _("official's title (English)"), max_length=250, blank=True
@@ -364,6 +386,10 @@ class Program(Publishable, LockVersioned):
             )
         return series
 
+    def stated_parts(self) -> list:
+        """The program's parts that describe statements of their own (see metrics.statements)."""
+        return [*self.partnerships.all(), *self.outcomes.all()]
+
     def clean(self):
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
@@ -376,7 +402,10 @@ class Program(Publishable, LockVersioned):
 def _describe_part(part) -> str:
     """A part of a program as one line of text: every field it has, related records by key."""
     shown = []
-    for field in [*part._meta.concrete_fields, *part._meta.many_to_many]:
+    fields = [*part._meta.concrete_fields, *part._meta.many_to_many]
+    # How the part's statements are known reads after what they state.
+    fields.sort(key=lambda field: field.name == "bases")
+    for field in fields:
         if not field.editable or field.primary_key or field.name in ("program", "lock_version"):
             continue
         if field.many_to_many:
@@ -386,7 +415,7 @@ def _describe_part(part) -> str:
             value = record_key(related) if related is not None else ""
         else:
             value = field.value_from_object(part)
-        if value not in (None, "", []):
+        if value not in (None, "", [], {}):
             shown.append(f"{field.name}={value}")
     return "; ".join(shown)
 
@@ -396,8 +425,10 @@ class PartnershipManager(models.Manager.from_queryset(ProgramPartQuerySet)):
         return self.get(program__slug=program_slug, organisation__slug=organisation_slug, role=role)
 
 
-class Partnership(ChoiceLabels, models.Model):
+class Partnership(StatedBases, ChoiceLabels, models.Model):
     """An organisation's part in a program: platform partner, co-organiser, ..."""
+
+    stated = {"role": _("role")}
 
     class Role(models.TextChoices):
         PLATFORM_PARTNER = "platform_partner", _("Platform partner")

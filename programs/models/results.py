@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from metrics.models import LockVersioned, Observation
 from metrics.periods import Period, PeriodType
+from metrics.statements import StatedBases
 from metrics.translation import Translated
 
 
@@ -37,7 +38,7 @@ class OutcomeManager(models.Manager.from_queryset(OutcomeQuerySet)):
         )
 
 
-class Outcome(LockVersioned):
+class Outcome(StatedBases, LockVersioned):
     """
     A figure a program is meant to move: a metric in a region, from a
     baseline towards a target. Progress is computed from the latest
@@ -47,6 +48,8 @@ class Outcome(LockVersioned):
     class Effect(models.TextChoices):
         INCREASE = "increase", _("Increase")
         DECREASE = "decrease", _("Decrease")
+
+    stated = {"link": _("link between program and outcome")}
 
     program = models.ForeignKey(
         "programs.Program",

@@ -172,7 +172,7 @@ def test_bulk_download_has_a_table_per_record_kind_and_its_metadata(client, shan
     assert package["sources"][0]["publisher"] == "China Daily (chinadaily.com.cn)"
     assert len(observations) == 9
     national = next(row for row in observations if row["region_code"] == "100000")
-    assert national["yoy_change_percent"] == "9.40" and national["is_derived"] == "True"
+    assert national["yoy_change_percent"] == "9.40" and national["basis"] == "derived"
 
 
 def test_downloads_are_one_click_from_home_and_linked_from_the_api_docs(client, shanxi):

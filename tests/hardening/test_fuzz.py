@@ -111,7 +111,7 @@ def payloads(shanxi):
     program.citations.update(quote=PAYLOAD)
     Organisation.objects.filter(slug="alibaba").update(name_en=PAYLOAD)
     Observation.objects.filter(metric__slug="online-retail-sales").update(
-        source_quote=PAYLOAD, note_en=PAYLOAD, derivation=PAYLOAD
+        source_quote=PAYLOAD, note_en=PAYLOAD, basis_note=PAYLOAD
     )
     extra = ProgramFactory(published=True, title_en=PAYLOAD, regions=[])
     OrganisationFactory(name_en=PAYLOAD)

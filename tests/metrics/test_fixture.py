@@ -193,7 +193,7 @@ class TestArticleFigures:
             change,
         )
         assert figure.source.slug == SOURCE_SLUG
-        assert figure.is_derived is False
+        assert figure.basis == "quoted"
         assert figure.publication_state == PublicationState.PUBLISHED
         assert normalise(figure.source_quote) in article
         for words in stated:
@@ -211,8 +211,8 @@ class TestArticleFigures:
         national = observation("online-retail-sales", "100000", H1_2020)
         assert national.yoy_change == Decimal("9.4")
         assert national.value is None
-        assert national.is_derived is True
-        assert "23.7 - 14.3 = 9.4" in national.derivation
+        assert national.basis == "derived"
+        assert "23.7 - 14.3 = 9.4" in national.basis_note
         assert national.region.level == Region.Level.COUNTRY
         assert normalise(national.source_quote) in article
         assert (
@@ -220,7 +220,7 @@ class TestArticleFigures:
         )
 
     def test_only_the_national_figure_is_derived(self):
-        derived = Observation.objects.filter(is_derived=True)
+        derived = Observation.objects.filter(basis="derived")
         assert list(derived.values_list("region__code", flat=True)) == ["100000"]
 
     def test_the_source_is_the_china_daily_article(self):
@@ -505,7 +505,8 @@ BAD_LAST_OBJECTS = {
             },
         },
         "metrics.Observation(test-sales, 140000, 2020-01-01, 2020-06-30)",
-        "There is already an observation of this metric for this region and period.",
+        "There is already an observation of this metric for this region and period, known the "
+        "same way.",
     ),
 }
 

@@ -156,11 +156,17 @@ class TestObservationRules:
         assert "A quarter period must start" in error.value.message_dict["period_end"][0]
 
     def test_derived_figure_says_how(self):
-        observation = ObservationFactory(is_derived=True, derivation=" ")
+        observation = ObservationFactory(basis="derived", basis_note=" ")
         with pytest.raises(ValidationError) as error:
             observation.full_clean()
-        assert error.value.message_dict["derivation"] == [
-            "Say how a derived figure was worked out."
+        assert error.value.message_dict["basis_note"] == ["Say how it was worked out."]
+
+    def test_inferred_figure_gives_its_reasoning(self):
+        observation = ObservationFactory(basis="inferred", basis_note="")
+        with pytest.raises(ValidationError) as error:
+            observation.full_clean()
+        assert error.value.message_dict["basis_note"] == [
+            "Give the reasoning: the source does not say this."
         ]
 
     @pytest.mark.parametrize("value", [Decimal("-0.1"), Decimal("100.01"), Decimal("157.7")])

@@ -35,6 +35,7 @@ from metrics.models import (
     ReviewStep,
 )
 from metrics.pagination import CappedPaginator
+from metrics.statements import described_statements
 from metrics.workflow import history, policy, steps
 from metrics.workflow.policy import Step, WorkflowError
 from metrics.workflow.scope import RegionScope
@@ -741,6 +742,7 @@ class ReviewAdminMixin:
             "steps": ReviewStep.objects.for_record(obj),
             "change_url": self._change_url(obj),
             "differences": self.correction_differences(obj),
+            "statements": described_statements(obj),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/review.html", context)

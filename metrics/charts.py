@@ -375,7 +375,8 @@ def chart_figures(observations) -> list[ChartFigure]:
     """The figures of a queryset as a chart needs them, each region read once."""
     from metrics.models import Region
 
-    rows = list(observations.values_list("region_id", *ChartFigure.FIELDS))
+    # One point per period: a derived figure beside a reported one is not drawn.
+    rows = list(observations.preferred().values_list("region_id", *ChartFigure.FIELDS))
     regions = Region.objects.only("code", "name_en", "name_zh", "level", "path").in_bulk(
         {row[0] for row in rows}
     )

@@ -501,7 +501,9 @@ def figure_map(metric, region, observations) -> ChoroplethMap | None:
     if latest is not None:
         period_type, start, end = latest
         in_period = figures.filter(period_type=period_type, period_start=start, period_end=end)
-        for figure in in_period.select_related("source").order_by("region__path", "pk"):
+        # "quoted" sorts last: descending, a reported figure is shown before a derived one.
+        ordered = in_period.select_related("source").order_by("region__path", "-basis", "pk")
+        for figure in ordered:
             shown.setdefault(figure.region_id, figure)
     areas = []
     for child in children:

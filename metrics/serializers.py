@@ -70,6 +70,7 @@ class MetricSerializer(PublicSerializer):
             "direction",
             "category",
             "source",
+            "bases",
         ]
 
 

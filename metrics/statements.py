@@ -214,3 +214,22 @@ class StatedBasesForm(forms.ModelForm):
             bases[name] = {"basis": basis, "note": note, "source": source.slug if source else ""}
         self.instance.bases = bases
         return cleaned
+
+
+def described_statements(record) -> list[tuple[object, list[Statement]]]:
+    """
+    What a reviewer reads before publishing: for the record and each of its
+    parts, the statements it describes as quoted, derived or inferred (a
+    figure's own basis included), so that an inference is seen as one.
+    """
+    found = []
+    for stated in (record, *getattr(record, "stated_parts", lambda: ())()):
+        statements = list(getattr(stated, "statements", list)())
+        basis = getattr(stated, "basis", None)
+        if isinstance(basis, str) and basis in Basis.values:
+            note = stated.source_quote if basis == Basis.QUOTED else stated.basis_note
+            source = stated.source.slug if getattr(stated, "source", None) else ""
+            statements.insert(0, Statement("value", str(_("figure")), basis, note, source))
+        if statements:
+            found.append((stated, statements))
+    return found

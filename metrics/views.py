@@ -22,6 +22,7 @@ from metrics.models import (
     Region,
     Source,
     attach_comparisons,
+    national_comparison,
     rules_involving,
     violation_messages,
     violations_by_observation,
@@ -185,4 +186,5 @@ class ObservationDetailView(DetailView):
             for version in PublishedVersion.objects.for_record(observation)
         ]
         context["violations"] = violations_by_observation([observation]).get(observation.pk, [])
+        context["comparison"] = national_comparison(observation)
         return context

@@ -81,6 +81,7 @@ def published_tables() -> list[Table]:
                 ("is_share", "is_share"),
                 ("direction", "direction"),
                 ("category", "category"),
+                ("bases", "bases"),
             ],
             Metric.objects.with_published_data().order_by("slug"),
         ),
@@ -145,12 +146,14 @@ def published_tables() -> list[Table]:
                 ("summary_en", "summary_en"),
                 ("summary_zh", "summary_zh"),
                 ("lead_organisation", "lead_organisation__slug"),
+                ("official_role", "official_role"),
                 ("responsible_official_en", "responsible_official_en"),
                 ("official_title_en", "official_title_en"),
                 ("start_date", "start_date"),
                 ("end_date", "end_date"),
                 ("budget_yuan", "budget_yuan"),
                 ("published_at", "published_at"),
+                ("bases", "bases"),
             ],
             programs.order_by("slug"),
         ),
@@ -170,6 +173,7 @@ def published_tables() -> list[Table]:
                 ("organisation", "organisation__slug"),
                 ("role", "role"),
                 ("role_detail_en", "role_detail_en"),
+                ("bases", "bases"),
             ],
             Partnership.objects.filter(program__in=programs).order_by("program__slug", "pk"),
         ),
@@ -186,6 +190,7 @@ def published_tables() -> list[Table]:
                 ("baseline_period_end", "baseline_period_end"),
                 ("target_value", "target_value"),
                 ("target_date", "target_date"),
+                ("bases", "bases"),
             ],
             Outcome.objects.filter(program__in=programs).order_by("program__slug", "pk"),
         ),
@@ -252,7 +257,11 @@ def datapackage(tables: list[Table]) -> dict:
         "description": (
             "Published programs of the Shanxi Department of Commerce and the published figures "
             "that follow them. Quoted sentences remain the work of their publishers, listed "
-            "under sources."
+            "under sources. A figure's basis says whether its source states it (quoted), it was "
+            "worked out from stated figures (derived) or it is the department's reading "
+            "(inferred), with basis_note holding the working or the reasoning; the bases "
+            "columns say the same of a record's other statements, as JSON: "
+            '{"statement": {"basis": ..., "note": ..., "source": ...}}.'
         ),
         "sources": [
             {

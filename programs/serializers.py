@@ -29,7 +29,7 @@ class PartnershipSerializer(PublicSerializer):
 
     class Meta:
         model = Partnership
-        fields = ["organisation", "role", "role_detail_en", "role_detail_zh"]
+        fields = ["organisation", "role", "role_detail_en", "role_detail_zh", "bases"]
 
 
 class OutcomeSerializer(PublicSerializer):
@@ -52,6 +52,7 @@ class OutcomeSerializer(PublicSerializer):
             "target_date",
             "rationale_en",
             "rationale_zh",
+            "bases",
         ]
 
 
@@ -123,6 +124,7 @@ class ProgramSerializer(PublicSerializer):
             "description_zh",
             "parent",
             "lead_organisation",
+            "official_role",
             "responsible_official_en",
             "responsible_official_zh",
             "official_title_en",
@@ -139,6 +141,7 @@ class ProgramSerializer(PublicSerializer):
             "published_at",
             "revised_at",
             "revisions",
+            "bases",
         ]
 
     def get_parent(self, program) -> str | None:

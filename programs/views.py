@@ -79,7 +79,7 @@ def home_parts() -> dict:
                 metric=observation.metric_id,
                 period_end__gte=date(end.year - HOME_TREND_YEARS, end.month, 1),
             )
-        history = Observation.objects.published().filter(recent, region=province)
+        history = Observation.objects.published().filter(recent, region=province).preferred()
         if not latest:
             history = history.none()
         by_metric = {}

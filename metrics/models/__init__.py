@@ -15,6 +15,8 @@ from metrics.models.observations import (
     ObservationQuerySet,
     YearEarlier,
     attach_comparisons,
+    national_comparison,
+    prefer_reported,
 )
 from metrics.models.publication import (
     WORKFLOW_FIELDS,
@@ -47,6 +49,8 @@ __all__ = [
     "expected_figures",
     "ChoiceLabels",
     "attach_comparisons",
+    "national_comparison",
+    "prefer_reported",
     "ContentVersion",
     "RegionOutline",
     "correction_constraints",

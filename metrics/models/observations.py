@@ -1,5 +1,6 @@
 """Observations: one figure of one metric, for one region and period."""
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -108,7 +109,7 @@ class ObservationQuerySet(PublishableQuerySet):
         # every figure of the region with every other would read them all.
         latest = (
             self.filter(region=region, metric=OuterRef("pk"))
-            .order_by("-period_end", "-period_start", "-pk")
+            .order_by("-period_end", "-period_start", "-basis", "-pk")
             .values("pk")[:1]
         )
         return self.filter(pk__in=Metric.objects.annotate(latest=Subquery(latest)).values("latest"))
@@ -486,3 +487,55 @@ class Observation(Publishable, LockVersioned):
     @property
     def formatted_national_gap(self) -> str:
         return format_points_difference(self.national_gap)
+
+
+@dataclass
+class NationalComparison:
+    """
+    A region's figure against the country's for the same metric and period:
+    the reported national figure the gap is measured from, and, when a
+    source only stated its region's lead ("14.3 points higher than the
+    national growth rate"), the national figure derived from that statement
+    with what the checks found when it met the reported one.
+    """
+
+    figure: Observation
+    reported: Observation | None
+    derived: Observation | None
+    conflicts: list[str]
+
+    @property
+    def gap(self) -> Decimal | None:
+        if self.reported is None or None in (self.figure.yoy_change, self.reported.yoy_change):
+            return None
+        return self.figure.yoy_change - self.reported.yoy_change
+
+    @property
+    def formatted_gap(self) -> str:
+        return format_points_difference(self.gap)
+
+
+def national_comparison(figure: Observation) -> NationalComparison | None:
+    """The comparison a published regional figure's page shows, or None (two queries at most)."""
+    from metrics.models.regions import Region
+    from metrics.models.validation import violations_by_observation
+
+    if figure.region.level == Region.Level.COUNTRY or figure.yoy_change is None:
+        return None
+    national = list(
+        Observation.objects.published()
+        .filter(
+            region__level=Region.Level.COUNTRY,
+            metric_id=figure.metric_id,
+            period_start=figure.period_start,
+            period_end=figure.period_end,
+            yoy_change__isnull=False,
+        )
+        .select_related("metric", "region", "source")
+    )
+    reported = next((o for o in national if o.basis == Basis.QUOTED), None)
+    derived = next((o for o in national if o.basis != Basis.QUOTED), None)
+    if reported is None and derived is None:
+        return None
+    conflicts = violations_by_observation([derived]).get(derived.pk, []) if derived else []
+    return NationalComparison(figure, reported, derived, conflicts)

@@ -215,22 +215,6 @@ def _kind(model) -> str:
     return "administration"
 
 
-def _statement_refusal(record) -> str | None:
-    """
-    A record (with its parts) goes to review and to the public only when
-    each statement it describes as quoted, derived or inferred says how:
-    an inference without its reasoning would pass for a fact.
-    """
-    for stated in (record, *getattr(record, "stated_parts", lambda: ())()):
-        problems = getattr(stated, "statement_problems", dict)()
-        if problems:
-            return gettext("%(record)s: %(problems)s") % {
-                "record": _name(stated),
-                "problems": " ".join(problems.values()),
-            }
-    return None
-
-
 def refusal(
     user,
     step: Step,
@@ -301,8 +285,6 @@ def refusal(
         return gettext(
             "You changed %(record)s since it was last published: another reviewer publishes it."
         ) % {"record": _name(record)}
-    if step in (Step.SUBMIT, Step.PUBLISH) and (problem := _statement_refusal(record)):
-        return problem
     if note is not None and needs_note(step, record) and not note.strip():
         if record.revision_of_id and step == Step.SUBMIT:
             return gettext(

@@ -168,6 +168,14 @@ def _invalid(step: Step, record, batch: set) -> str | None:
             _as_published(record).full_clean()
     except ValidationError as error:
         return f"“{record}”: {' '.join(error.messages)}"
+    if step in (Step.SUBMIT, Step.PUBLISH):
+        # A program's partners and outcome links go public with it: an
+        # inference among them without its reasoning would pass for a fact.
+        for part in getattr(record, "stated_parts", lambda: ())():
+            if problems := part.statement_problems():
+                return f"“{record}”, {part._meta.verbose_name} “{part}”: " + " ".join(
+                    problems.values()
+                )
     if step in (Step.SUBMIT, Step.PUBLISH) and record.revision_of_id:
         if history.snapshot(record) == history.snapshot(record.revision_of):
             return _(

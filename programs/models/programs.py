@@ -377,6 +377,7 @@ class Program(StatedBases, Publishable, LockVersioned):
         observations = (
             Observation.objects.published()
             .filter(pairs)
+            .preferred()
             .select_related("metric", "region")
             .order_by("period_end", "period_start")
         )

@@ -17,9 +17,9 @@ from django.core.management.base import CommandError
 from reversion.models import Version
 
 from metrics.formatting import Qualifier
-from metrics.models import Observation, PublicationState, Region, Source
+from metrics.models import Metric, Observation, PublicationState, Region, Source
 from metrics.periods import Period, PeriodType
-from programs.models import Activity, Organisation, Partnership, Program, ProgramSource
+from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
 
 SEED = Path("/work/shared/seed")
 ARTICLE = SEED / "shanxi-livestreaming-2020.txt"
@@ -44,8 +44,9 @@ def row_counts() -> dict[str, int]:
     return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
 
 
-def observation(slug: str, code: str, period: Period) -> Observation:
+def observation(slug: str, code: str, period: Period, basis: str = "quoted") -> Observation:
     return Observation.objects.select_related("source").get(
+        basis=basis,
         metric__slug=slug,
         region__code=code,
         period_type=period.type,
@@ -61,7 +62,7 @@ class TestLoading:
     def test_loads_twice_with_the_same_rows(self):
         first = row_counts()
         assert first["metrics.Region"] == 30
-        assert first["metrics.Observation"] == 9
+        assert first["metrics.Observation"] == 9 + 2  # the article's, and the bureau's
         call_command("loaddata", "shanxi_2020", verbosity=0)
         second = row_counts()
         changed = {label for label in first if first[label] != second[label]}
@@ -208,7 +209,7 @@ class TestArticleFigures:
         assert campaign.formatted_value == "more than 30 million yuan"
 
     def test_national_growth_is_derived_from_the_gap(self, article):
-        national = observation("online-retail-sales", "100000", H1_2020)
+        national = observation("online-retail-sales", "100000", H1_2020, basis="derived")
         assert national.yoy_change == Decimal("9.4")
         assert national.value is None
         assert national.basis == "derived"
@@ -229,13 +230,64 @@ class TestArticleFigures:
         assert "China Daily" in source.publisher
         assert source.title_en == ARTICLE.read_text(encoding="utf-8").splitlines()[0].strip()
 
-    def test_every_quote_in_the_demo_is_verbatim(self, article):
-        quotes = [o.source_quote for o in Observation.objects.all()]
+    def test_every_quote_of_the_article_in_the_demo_is_verbatim(self, article):
+        quotes = [o.source_quote for o in Observation.objects.filter(source__slug=SOURCE_SLUG)]
         quotes += [a.source_quote for a in Activity.objects.all()]
         quotes += list(ProgramSource.objects.values_list("quote", flat=True))
-        assert len(quotes) == 9 + 1 + 9
+        described = [*Program.objects.all(), *Partnership.objects.all(), *Outcome.objects.all()]
+        described += list(Metric.objects.all())
+        statements = [found for record in described for found in record.statements()]
+        quotes += [
+            found.note
+            for found in statements
+            if found.basis == "quoted" and found.source == SOURCE_SLUG
+        ]
+        assert len(quotes) == 9 + 1 + 9 + 7 + 4 + 3 + 2
         for quote in quotes:
             assert normalise(quote) in article, quote
+
+    def test_the_bureau_is_a_second_source_of_national_figures(self):
+        bureau = Observation.objects.filter(source__slug="nbs-2020-07-16-national-economy-h1")
+        figures = {
+            o.metric.slug: (o.value, o.yoy_change, o.basis, o.region.code, o.period.label("en"))
+            for o in bureau
+        }
+        assert figures == {
+            "online-retail-sales": (
+                Decimal("5150100000000"),
+                Decimal("7.3"),
+                "quoted",
+                "100000",
+                "Jan–Jun 2020",
+            ),
+            "physical-goods-online-retail-sales": (
+                Decimal("4348100000000"),
+                Decimal("14.3"),
+                "quoted",
+                "100000",
+                "Jan–Jun 2020",
+            ),
+        }
+        for figure in bureau:
+            assert "51501亿元，同比增长7.3%" in figure.source_quote
+            assert "43481亿元，增长14.3%" in figure.source_quote
+
+    def test_every_inferred_statement_gives_its_reasoning(self):
+        described = [*Program.objects.all(), *Partnership.objects.all(), *Outcome.objects.all()]
+        described += list(Metric.objects.all())
+        for record in described:
+            assert record.statement_problems() == {}, record
+        inferred = [
+            (type(record).__name__, found.name)
+            for record in described
+            for found in record.statements()
+            if found.basis == "inferred"
+        ]
+        assert ("Program", "lead_organisation") in inferred
+        assert ("Metric", "definition") in inferred and ("Metric", "frequency") in inferred
+
+    def test_no_metric_claims_the_article_as_its_definition_source(self):
+        assert not Metric.objects.filter(source__slug=SOURCE_SLUG).exists()
 
 
 # --- Regions ------------------------------------------------------------------
@@ -315,7 +367,7 @@ class TestPrograms:
             assert citation.source.slug == SOURCE_SLUG
             assert normalise(citation.quote) in article
 
-    def test_tian_xin_is_responsible_for_the_department_programs(self):
+    def test_tian_xin_announced_the_department_programs(self, article):
         division = Organisation.objects.get(slug="shanxi-doc-ecommerce-division")
         assert division.kind == Organisation.Kind.DIVISION
         assert division.parent.name_en == "Shanxi Department of Commerce"
@@ -331,6 +383,31 @@ class TestPrograms:
         assert set(led_by_department.values_list("responsible_official_en", flat=True)) == {
             "Tian Xin"
         }
+        announced = Program.objects.filter(responsible_official_en="Tian Xin")
+        assert announced.count() == 7
+        for program in announced:
+            # The article reports him saying what the province will do, no more.
+            assert program.official_role == Program.OfficialRole.ANNOUNCED
+            assert program.statement("official").basis == "quoted"
+            assert "Tian Xin" in program.statement("official").note
+        for program in led_by_department:
+            lead = program.statement("lead_organisation")
+            assert lead.basis == "inferred" and "names no lead organisation" in lead.note
+
+    def test_outcome_links_are_the_article_s_own_or_say_they_are_inferred(self, article):
+        links = {
+            (o.program.slug, o.metric.slug): o.statement("link")
+            for o in Outcome.objects.select_related("program", "metric")
+        }
+        # The digital-economy program "should raise" agricultural sales: the article never says so.
+        assert (
+            "digital-economy-agri-food-tourism",
+            "agricultural-online-retail-sales",
+        ) not in links
+        helped = links[("rural-ecommerce-infrastructure", "agricultural-online-retail-sales")]
+        assert helped.basis == "quoted" and "That helped push" in helped.note
+        assert normalise(helped.note) in article
+        assert all(link is not None for link in links.values())
 
     def test_four_platform_partners(self):
         cooperation = Program.objects.get(slug="internet-platform-cooperation")

@@ -53,7 +53,7 @@ def demo(shanxi_package, db) -> Demo:
         linfen=regions["141000"],
         county=regions["141023"],
         sales=Metric.objects.get(slug="online-retail-sales"),
-        source=Source.objects.get(),
+        source=Source.objects.get(slug="chinadaily-2020-07-28-shanxi-livestreaming"),
     )
 
 

@@ -23,6 +23,8 @@ from enum import Enum
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +61,20 @@ PLACEHOLDERS = {
     "region": _("the region"),
     "period": _("the period"),
 }
+
+
+def _placeholder_help() -> str:
+    return format_html(
+        "{}<ul>{}</ul>",
+        gettext("Leave a message blank for the kind's standard one. Placeholders:"),
+        format_html_join(
+            "", "<li><code>{{{}}}</code>: {}</li>", ((k, v) for k, v in PLACEHOLDERS.items())
+        ),
+    )
+
+
+# What the admin tells staff writing a message, in their language.
+placeholder_help = lazy(_placeholder_help, str)()
 
 
 def template_errors(template: str) -> str | None:
@@ -200,9 +216,10 @@ class ValidationRule(Publishable, LockVersioned):
         related_name="rules_as_denominator",
         help_text=_("Ratio only; leave empty for every other kind."),
     )
+    # Wide enough for amounts in base units: 0.5 billion yuan is 500000000.
     tolerance = models.DecimalField(
         _("tolerance"),
-        max_digits=9,
+        max_digits=24,
         decimal_places=3,
         default=Decimal(0),
         help_text=_(
@@ -314,10 +331,8 @@ class ValidationRule(Publishable, LockVersioned):
             errors["reference"] = _("%(kind)s uses no reference metric; leave it empty.") % {
                 "kind": label
             }
-        if self.kind in self.NEEDS_DENOMINATOR and not self.denominator_id:
-            errors["denominator"] = _("A ratio needs a denominator metric.")
-        if self.kind not in self.NEEDS_DENOMINATOR and self.denominator_id:
-            errors["denominator"] = _("Only a ratio uses a denominator; leave it empty.")
+        if (self.kind in self.NEEDS_DENOMINATOR) != bool(self.denominator_id):
+            errors["denominator"] = _("A ratio rule needs a denominator; other rules do not.")
         if not self.subject_id or errors:
             return errors
         subject, reference = self.subject, self.reference
@@ -337,6 +352,19 @@ class ValidationRule(Publishable, LockVersioned):
                 "Continuity checks a metric whose figures are cumulative year to date."
             )
         return errors
+
+    def formatted_tolerance(self) -> str:
+        """The tolerance in the unit this kind reads it in: "1 pp", "0.5 billion yuan"."""
+        points = format_figure(self.tolerance, unit=Unit.PERCENTAGE_POINTS)
+        if self.kind == self.Kind.RATIO:
+            return points
+        amount = self.subject.format_value(self.tolerance)
+        if self.kind == self.Kind.DERIVED:
+            return gettext("%(points)s between changes, %(amount)s between values") % {
+                "points": points,
+                "amount": amount,
+            }
+        return amount
 
     @property
     def metric_ids(self) -> set[int]:

@@ -37,6 +37,7 @@ from metrics.models.validation import (
     rules_involving,
     violation_messages,
     violations_by_observation,
+    violations_involving,
 )
 
 __all__ = [
@@ -79,4 +80,5 @@ __all__ = [
     "rules_involving",
     "violation_messages",
     "violations_by_observation",
+    "violations_involving",
 ]

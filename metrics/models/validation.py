@@ -754,6 +754,17 @@ def violations_by_observation(observations: list[Observation]) -> dict[int, list
     """
     Messages of the rules that the given (published) observations take part
     in breaking, keyed by observation id: what a page of figures marks.
+    """
+    return {
+        pk: [violation.message for violation in found]
+        for pk, found in violations_involving(observations).items()
+    }
+
+
+def violations_involving(observations: list[Observation]) -> dict[int, list[Violation]]:
+    """
+    The violations the given (published) observations take part in, keyed
+    by observation id, each with every figure it involves.
     Reads the rules, and the other figures that can be involved with the
     shown ones, in a fixed number of queries however many are given: the
     same regions and periods; for a sum of parts also the regions above and
@@ -789,8 +800,12 @@ def violations_by_observation(observations: list[Observation]) -> dict[int, list
             years |= Q(period_end__range=(date(year, 1, 1), date(year, 12, 31)))
         nearby |= Q(region_id__in=regions) & years
     shown = {observation.pk for observation in observations}
-    messages = violation_messages(Observation.objects.published().filter(nearby), rules=rules)
-    return {pk: found for pk, found in messages.items() if pk in shown}
+    involving: dict[int, list[Violation]] = {}
+    for violation in find_violations(Observation.objects.published().filter(nearby), rules=rules):
+        for observation in violation.observations:
+            if observation.pk in shown:
+                involving.setdefault(observation.pk, []).append(violation)
+    return involving
 
 
 def rules_involving(metric) -> list[ValidationRule]:

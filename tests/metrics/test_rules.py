@@ -647,3 +647,17 @@ def test_the_quality_page_links_every_figure_of_a_sum(admin_client):
     for observation in [whole, *parts]:
         assert reverse("admin:metrics_observation_change", args=[observation.pk]) in html
         assert f"{observation.region.name_en}, Jan–Jun 2020" in html  # which figure it is
+
+
+def test_a_public_figure_links_the_figures_it_disagrees_with(client):
+    metric = MetricFactory(name_en="Online retail sales")
+    derived_rule(metric, metric)
+    china = CountryFactory()
+    derived = published(metric, china, None, change="9.4", basis=Basis.DERIVED)
+    reported = published(metric, china, "5195100000000", change="7.3")
+    html = client.get(derived.get_absolute_url()).content.decode()
+    assert "Online retail sales, derived: +9.4%" in html
+    assert f'href="{reported.get_absolute_url()}"' in html
+    html = client.get(reported.get_absolute_url()).content.decode()
+    assert f'href="{derived.get_absolute_url()}"' in html
+    assert "Online retail sales, China, Jan–Jun 2020 (derived)" in html

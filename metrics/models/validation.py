@@ -44,6 +44,10 @@ PLAIN = [Qualifier.EXACT, Qualifier.APPROXIMATELY]
 # Amounts that add up across regions and through a year.
 ADDITIVE_UNITS = {Unit.YUAN, Unit.US_DOLLAR, Unit.COUNT}
 
+# Which metrics each kind uses beside its subject (the constraints and clean() agree).
+NEEDS_REFERENCE = ["at_most", "at_least", "ratio", "derived"]
+SUBJECT_ONLY = ["sum_of_parts", "continuity"]
+
 # What a message template may say, and what each placeholder stands for.
 PLACEHOLDERS = {
     "subject": _("the subject metric"),
@@ -168,10 +172,6 @@ class ValidationRule(Publishable, LockVersioned):
         DERIVED = "derived", _("Derived vs reported: a derived figure against the reported one")
         CONTINUITY = "continuity", _("Continuity: a year-to-date series never falls")
 
-    # Which metrics each kind uses (the constraints below and clean() agree).
-    NEEDS_REFERENCE = ("at_most", "at_least", "ratio", "derived")
-    NEEDS_DENOMINATOR = ("ratio",)
-
     slug = models.SlugField(_("identifier"), max_length=80, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
@@ -260,11 +260,8 @@ class ValidationRule(Publishable, LockVersioned):
         ordering = ["slug"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    kind__in=["at_most", "at_least", "ratio", "derived"],
-                    reference__isnull=False,
-                )
-                | Q(kind__in=["sum_of_parts", "continuity"], reference__isnull=True),
+                condition=Q(kind__in=NEEDS_REFERENCE, reference__isnull=False)
+                | Q(kind__in=SUBJECT_ONLY, reference__isnull=True),
                 name="validationrule_reference_per_kind",
                 violation_error_message=_(
                     "Bounds, ratios and derived-versus-reported rules need a reference "
@@ -325,13 +322,15 @@ class ValidationRule(Publishable, LockVersioned):
             return {}
         label = self.Kind(self.kind).label
         errors = {}
-        if self.kind in self.NEEDS_REFERENCE and not self.reference_id:
-            errors["reference"] = _("%(kind)s needs a reference metric.") % {"kind": label}
-        if self.kind not in self.NEEDS_REFERENCE and self.reference_id:
-            errors["reference"] = _("%(kind)s uses no reference metric; leave it empty.") % {
+        if self.kind in NEEDS_REFERENCE and not self.reference_id:
+            errors["reference"] = _("This kind of rule (%(kind)s) needs a reference metric.") % {
                 "kind": label
             }
-        if (self.kind in self.NEEDS_DENOMINATOR) != bool(self.denominator_id):
+        if self.kind in SUBJECT_ONLY and self.reference_id:
+            errors["reference"] = _(
+                "This kind of rule (%(kind)s) uses no reference metric; leave it empty."
+            ) % {"kind": label}
+        if (self.kind == self.Kind.RATIO) != bool(self.denominator_id):
             errors["denominator"] = _("A ratio rule needs a denominator; other rules do not.")
         if not self.subject_id or errors:
             return errors
@@ -533,9 +532,13 @@ class Violation:
             value = subject.formatted_value
             expected = format_figure(self.expected, unit=Unit.PERCENT)
             unit = Unit.PERCENTAGE_POINTS
-        else:
+        elif rule.kind == ValidationRule.Kind.SUM_OF_PARTS:
             value = subject.formatted_value
             expected = metric.format_value(self.expected)
+            unit = None
+        else:  # a figure of its own, written as its metric writes it
+            value = subject.formatted_value
+            expected = self.others[0].formatted_value
             unit = None
 
         def amount(number):

@@ -33,6 +33,7 @@ from metrics.models import (
     Source,
     ValidationRule,
 )
+from metrics.models.validation import placeholder_help
 from metrics.releases import COLUMNS, export_row
 from metrics.statements import bases_fieldset, with_bases
 from metrics.workflow import policy
@@ -253,7 +254,7 @@ class ValidationRuleAdmin(SharedReferenceAdmin):
         "subject",
         "reference",
         "denominator",
-        "tolerance",
+        "tolerance_in_unit",
         "is_active",
     ]
     list_filter = ["publication_state", "kind", "is_active"]
@@ -261,6 +262,36 @@ class ValidationRuleAdmin(SharedReferenceAdmin):
     search_fields = ["name_en", "name_zh", "slug"]
     autocomplete_fields = ["subject", "reference", "denominator"]
     prepopulated_fields = {"slug": ["name_en"]}
+    readonly_fields = [*SharedReferenceAdmin.readonly_fields, "tolerance_in_unit"]
+    fieldsets = [
+        (None, {"fields": ["slug", "name_en", "name_zh", "kind", "is_active"]}),
+        (
+            _("Metrics"),
+            {
+                "fields": ["subject", "reference", "denominator"],
+                "description": _(
+                    "Each kind uses its own metrics: a bound and derived vs reported a subject "
+                    "and a reference; a ratio a subject, a reference and a denominator; a sum "
+                    "of parts and continuity the subject alone."
+                ),
+            },
+        ),
+        (_("Tolerance"), {"fields": ["tolerance", "tolerance_in_unit"]}),
+        (
+            _("Messages"),
+            {"fields": ["message_en", "message_zh"], "description": placeholder_help},
+        ),
+        (_("Description"), {"fields": ["description_en", "description_zh"]}),
+        (
+            _("Publication"),
+            {"fields": ["publication_state", "published_at", "revised_at", "revision_of"]},
+        ),
+    ]
+
+    @admin.display(description=_("tolerance as figures are written"))
+    def tolerance_in_unit(self, rule):
+        """The saved tolerance in the unit the rule's kind reads it in."""
+        return rule.formatted_tolerance() if rule.subject_id else "–"
 
 
 class ReleaseDateInline(CheckedKeysMixin, admin.TabularInline):

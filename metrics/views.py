@@ -26,6 +26,7 @@ from metrics.models import (
     rules_involving,
     violation_messages,
     violations_by_observation,
+    violations_involving,
 )
 from metrics.pagination import PublicPaginator
 from metrics.tables import DEFAULT_PER_PAGE, MetricTable, ObservationTable
@@ -185,6 +186,7 @@ class ObservationDetailView(DetailView):
             (version, observation.as_published_in(version.content))
             for version in PublishedVersion.objects.for_record(observation)
         ]
-        context["violations"] = violations_by_observation([observation]).get(observation.pk, [])
+        # Each with the other figures it involves, linked (all published: a page reads no other).
+        context["violations"] = violations_involving([observation]).get(observation.pk, [])
         context["comparison"] = national_comparison(observation)
         return context

@@ -39,6 +39,7 @@ from metrics.models.validation import (
     rules_involving,
     violation_messages,
     violations_by_observation,
+    violations_involving,
 )
 
 __all__ = [
@@ -83,4 +84,5 @@ __all__ = [
     "rules_involving",
     "violation_messages",
     "violations_by_observation",
+    "violations_involving",
 ]

@@ -216,6 +216,11 @@ class ProblemReport(RecordTrail):
     def is_answered(self) -> bool:
         return bool(self.answer_en or self.answer_zh)
 
+    @property
+    def public_answer(self) -> str:
+        """The answer in the reader's language, else in the one staff gave it in."""
+        return self.answer or self.answer_zh
+
     def scope_inherited_from(self) -> list:
         """A report belongs where its record does: staff of the record's regions handle it."""
         return [self.record]

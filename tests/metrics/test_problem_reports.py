@@ -549,6 +549,11 @@ def test_the_quality_page_lists_open_reports_first(province):
     assert "Cold chain" in section
 
 
+def test_an_answer_given_in_chinese_only_is_shown_on_the_english_page_too(client, figure):
+    ProblemReportFactory(record=figure, answer_zh="已核对来源。", answered_at=timezone.now())
+    assert "已核对来源。" in client.get(figure.get_absolute_url()).content.decode()
+
+
 @pytest.mark.parametrize("kind", ["observation", "program"])
 def test_the_public_page_costs_the_same_queries_however_many_answers(client, kind, city):
     record = (

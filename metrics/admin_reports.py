@@ -10,7 +10,7 @@ staff change (django-reversion, through AuditedAdmin).
 """
 
 from django.contrib import admin
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,6 @@ from metrics.workflow.policy import Step
 # latest settled ones.
 SHOWN_OPEN = 200
 SHOWN_SETTLED = 20
-OPEN = Q(status__in=[ProblemReport.Status.NEW, ProblemReport.Status.CONFIRMED])
 
 
 def record_admin_url(record, site_name: str = "admin") -> str | None:
@@ -129,9 +128,10 @@ class ProblemReportAdmin(AuditedAdmin):
         if not self.has_view_permission(request):
             return None
         reports = super().get_queryset(request)
-        counts = reports.aggregate(open=Count("pk", filter=OPEN), settled=Count("pk", filter=~OPEN))
-        open_reports = list(reports.filter(OPEN).order_by("created_at", "pk")[:SHOWN_OPEN])
-        settled = list(reports.exclude(OPEN).order_by("-created_at", "-pk")[:SHOWN_SETTLED])
+        counts = reports.counts()
+        # The longest waiting first; then what was settled last.
+        open_reports = list(reports.open().order_by("created_at", "pk")[:SHOWN_OPEN])
+        settled = list(reports.settled().order_by("-created_at", "-pk")[:SHOWN_SETTLED])
         prefetch_related_objects([*open_reports, *settled], record_prefetch())
         site = self.admin_site.name
         rows = [

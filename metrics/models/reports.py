@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,8 @@ DESCRIPTION_MIN_LENGTH = 10
 DESCRIPTION_MAX_LENGTH = 2000
 # The public page shows a report once staff have answered it in either language.
 ANSWERED = ~Q(answer_en="") | ~Q(answer_zh="")
+# Staff have still to settle it (ProblemReport.Status: new or confirmed).
+OPEN = Q(status__in=["new", "confirmed"])
 
 
 def reportable_model(kind: str) -> type[models.Model] | None:
@@ -75,15 +77,17 @@ class ProblemReportQuerySet(RecordTrailQuerySet):
         """Reports with a public answer: the ones the record's public page shows."""
         return self.filter(ANSWERED)
 
-    def unanswered(self):
-        return self.exclude(ANSWERED)
-
     def open(self):
-        """Reports staff have still to settle: new or confirmed and not corrected yet."""
-        return self.filter(status__in=[ProblemReport.Status.NEW, ProblemReport.Status.CONFIRMED])
+        """Reports staff have still to settle: new, or confirmed and not corrected yet."""
+        return self.filter(OPEN)
 
     def settled(self):
-        return self.exclude(status__in=[ProblemReport.Status.NEW, ProblemReport.Status.CONFIRMED])
+        """Reports corrected, or found not to be a problem."""
+        return self.exclude(OPEN)
+
+    def counts(self) -> dict[str, int]:
+        """How many are open and how many settled, in one query."""
+        return self.aggregate(open=Count("pk", filter=OPEN), settled=Count("pk", filter=~OPEN))
 
     def public_for(self, record):
         """

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from config import sign_ins
 from metrics.admin_mixins import ReviewAdminMixin
-from metrics.models import Observation, ValidationRule, expected_figures, find_violations
+from metrics.models import (
+    Observation,
+    ProblemReport,
+    ValidationRule,
+    expected_figures,
+    find_violations,
+)
 from metrics.quality import change_mismatches, outliers
 from metrics.workflow.scope import RegionScope
 from programs.overview import staff_overview
@@ -97,6 +103,12 @@ class PolicyAdminSite(admin.AdminSite):
             ],
             "in_review": in_review,
             "waiting_count": len(in_review),
+            "public_reports": self.public_reports(request),
         }
         request.current_app = self.name
         return TemplateResponse(request, "admin/quality.html", context)
+
+    def public_reports(self, request) -> dict | None:
+        """Problems the public reported, as the problem-report screen lists them for this user."""
+        model_admin = self._registry.get(ProblemReport)
+        return model_admin.quality_section(request) if model_admin is not None else None

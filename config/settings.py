@@ -313,6 +313,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
 TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", default=[])
 # Uncached renders of public pages a client may cause (metrics/render_budget.py).
 PUBLIC_RENDER_BUDGET = env_str("PUBLIC_RENDER_BUDGET", default="120/minute")
+# "Report a problem" submissions a client may send, accepted or not (metrics/reports.py).
+PROBLEM_REPORT_BUDGET = env_str("PROBLEM_REPORT_BUDGET", default="5/hour")
 # Failed sign-ins one address may cause, whatever the accounts, before a
 # sign-in is refused without checking the password (config/sign_ins.py).
 SIGN_IN_FAILURE_BUDGET = env_str("SIGN_IN_FAILURE_BUDGET", default="30/hour")

@@ -454,3 +454,6 @@ class ReminderPreferenceAdmin(AuditedAdmin):
             obj.user = request.user
         policy.check(request.user, Step.EDIT if change else Step.CREATE, obj)
         super().save_model(request, obj, form, change)
+
+
+from metrics import admin_reports  # noqa: E402, F401 - problem reports from the public

@@ -131,3 +131,7 @@ METRICS_TABLES = {
 }
 # Added after the first triggers (migration 0011), with the table.
 OUTLINE_TABLES = {"metrics_regionoutline": ALWAYS}
+# Problem reports (migration 0017): the public sees a report only once staff
+# have answered it, so a reader's new report (no answer) never moves the
+# version, and an answer, or a change to an answered report, always does.
+REPORT_TABLES = {"metrics_problemreport": "(r.answer_en <> '' OR r.answer_zh <> '')"}

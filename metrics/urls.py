@@ -33,6 +33,17 @@ urlpatterns = [
         cache_public_page(views.ObservationDetailView.as_view()),
         name="observation-detail",
     ),
+    # Not cached: the form carries a CSRF token. A figure or a program (kind).
+    path(
+        "report/<slug:kind>/<int:pk>/",
+        within_render_budget(views.ProblemReportView.as_view()),
+        name="report-problem",
+    ),
+    path(
+        "report/<slug:kind>/<int:pk>/thanks/",
+        cache_public_page(views.ProblemReportThanksView.as_view()),
+        name="report-thanks",
+    ),
     path(
         "metrics/<slug:slug>/observations.csv",
         within_render_budget(views.MetricExportView.as_view()),

@@ -3,10 +3,12 @@
 from datetime import date
 
 from django.db.models import Exists, Max, OuterRef
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView
+from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -18,6 +20,7 @@ from metrics.maps import credit_line, figure_map, region_to_map
 from metrics.models import (
     Metric,
     Observation,
+    ProblemReport,
     PublishedVersion,
     Region,
     Source,
@@ -28,7 +31,14 @@ from metrics.models import (
     violations_by_observation,
     violations_involving,
 )
+from metrics.models.reports import published_record
 from metrics.pagination import PublicPaginator
+from metrics.reports import (
+    ProblemReportForm,
+    draw_token,
+    over_budget_message,
+    seconds_over_report_budget,
+)
 from metrics.tables import DEFAULT_PER_PAGE, MetricTable, ObservationTable
 
 # The chart follows the latest years of the chosen figures: a whole history
@@ -190,3 +200,68 @@ class ObservationDetailView(DetailView):
         context["violations"] = violations_involving([observation]).get(observation.pk, [])
         context["comparison"] = national_comparison(observation)
         return context
+
+
+class ReportedRecordMixin:
+    """A published figure or program named by the address (`kind`, `pk`); anything else is 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.record = published_record(kwargs["kind"], kwargs["pk"])
+        if self.record is None:
+            raise Http404(_("No published figure or program has this address."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        # A TemplateView passes the address's `kind` and `pk` in already.
+        return {
+            **super().get_context_data(**kwargs),
+            "record": self.record,
+            "kind": self.kwargs["kind"],
+        }
+
+
+class ProblemReportView(ReportedRecordMixin, FormView):
+    """
+    "Report a problem" with a published record: a plain form, no account,
+    no session. A refused submission comes back with its error (400, or
+    429 past the client's report budget) and writes nothing; an accepted
+    one is kept and the reader is sent to a thank-you page.
+    """
+
+    template_name = "metrics/problem_report_form.html"
+    form_class = ProblemReportForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "kind": self.kwargs["kind"], "pk": self.record.pk}
+
+    def get_context_data(self, **kwargs):
+        # A new signed time on every drawing: a refused form can be sent again.
+        return super().get_context_data(
+            drawn=draw_token(self.kwargs["kind"], self.record.pk), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        if (wait := seconds_over_report_budget(request)) is not None:
+            context = self.get_context_data(form=self.get_form(), refusal=over_budget_message(wait))
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        ProblemReport.objects.submit(
+            record=self.record,
+            description=form.cleaned_data["description"],
+            email=form.cleaned_data["email"],
+            language=get_language(),
+        )
+        return redirect("metrics:report-thanks", kind=self.kwargs["kind"], pk=self.record.pk)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ProblemReportThanksView(ReportedRecordMixin, TemplateView):
+    """Where a sent report leads: the same for everyone, so it needs no session."""
+
+    template_name = "metrics/problem_report_thanks.html"

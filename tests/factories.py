@@ -17,6 +17,7 @@ from metrics.formatting import DisplayScale, Qualifier, Unit
 from metrics.models import (
     Metric,
     Observation,
+    ProblemReport,
     PublicationState,
     Region,
     RegionAssignment,
@@ -242,6 +243,18 @@ class ReminderPreferenceFactory(DjangoModelFactory):
         model = ReminderPreference
 
     user = factory.SubFactory(StaffFactory)
+
+
+class ProblemReportFactory(DjangoModelFactory):
+    """A reader's new report on a published figure, not answered yet."""
+
+    class Meta:
+        model = ProblemReport
+
+    record = factory.SubFactory(ObservationFactory, published=True)
+    description = "The value looks ten times too high compared with the source."
+    email = "reader@example.org"
+    language = "en"
 
 
 # --- programs ----------------------------------------------------------------

@@ -29,6 +29,7 @@ from tests.factories import (
     OrganisationFactory,
     OutcomeFactory,
     PartnershipFactory,
+    ProblemReportFactory,
     ProgramFactory,
     ProgramSourceFactory,
     ProvinceFactory,
@@ -62,6 +63,7 @@ MAKERS = {
     "metrics.RegionAssignment": RegionAssignmentFactory,
     "metrics.ReviewStep": ReviewStepFactory,
     "metrics.ReminderPreference": ReminderPreferenceFactory,
+    "metrics.ProblemReport": ProblemReportFactory,
     "programs.Organisation": OrganisationFactory,
     "programs.Sector": SectorFactory,
     "programs.Program": ProgramFactory,
@@ -108,9 +110,10 @@ def make_task_result():
 
 
 # Review steps are written by the review workflow alone; queued tasks by the
-# task framework.
+# task framework; problem reports by the public, from the record's page.
 NO_ADD = {
     "metrics.ReviewStep",
+    "metrics.ProblemReport",
     "django_tasks_database.DBTaskResult",
 }
 

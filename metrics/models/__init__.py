@@ -30,6 +30,7 @@ from metrics.models.publication import (
 from metrics.models.quality import ContentVersion, QualityCheck
 from metrics.models.regions import Region, RegionOutline, RegionQuerySet
 from metrics.models.reminders import ReminderKind, ReminderPreference, SentReminder
+from metrics.models.reports import ProblemReport, ProblemReportQuerySet
 from metrics.models.sources import Source
 from metrics.models.staff import RegionAssignment, ReviewStep
 from metrics.models.validation import (
@@ -66,6 +67,8 @@ __all__ = [
     "MetricQuerySet",
     "Observation",
     "ObservationQuerySet",
+    "ProblemReport",
+    "ProblemReportQuerySet",
     "Publishable",
     "PublishableQuerySet",
     "QualityCheck",

@@ -26,7 +26,9 @@ The rules, as `RULES` states them:
   it corrects and why) and replaces the published content when published;
 - viewers read; superusers hold every role everywhere, and the same rules
   on states, notes and authorship bind them;
-- each account keeps its own reminder settings, and sees nobody else's.
+- each account keeps its own reminder settings, and sees nobody else's;
+- problems the public reports are read by every role in the record's
+  regions and answered by reviewers there; only superusers delete them.
 """
 
 from dataclasses import dataclass
@@ -124,6 +126,11 @@ IMPORTS = {"metrics.importjob"}
 # An account's own settings (which reminders it receives): every staff role
 # keeps its own, superusers anyone's; nobody sees another account's.
 PERSONAL = {"metrics.reminderpreference"}
+# Problems the public reports with a figure or program: every role reads
+# those on records of its regions; reviewers, who decide what the public
+# sees, set their status and give the public answer (shown without further
+# review). The public alone sends them; only a superuser deletes one.
+REPORTS = {"metrics.problemreport"}
 STAFF_APPS = {"metrics", "programs"}
 
 
@@ -212,6 +219,8 @@ def _kind(model) -> str:
         return "imports"
     if label in PERSONAL:
         return "personal"
+    if label in REPORTS:
+        return "reports"
     return "administration"
 
 
@@ -254,6 +263,8 @@ def refusal(
         if user.is_superuser or owner in (None, user.pk):
             return None
         return gettext("These are another staff account's settings.")
+    if kind == "reports":
+        return _report_refusal(user, step, record, roles)
     if kind in ("vocabulary", "trail", "administration"):
         readable = kind != "administration" and step == Step.VIEW and roles
         if readable or (user.is_active and user.is_superuser and kind != "trail"):
@@ -294,6 +305,24 @@ def refusal(
         return gettext("%(record)s: say why, so that the editor knows what to change.") % {
             "record": _name(record)
         }
+    return None
+
+
+def _report_refusal(user, step: Step, record, roles) -> str | None:
+    if step == Step.CREATE:
+        return gettext("Problem reports are sent by the public from the record's page.")
+    if step == Step.DELETE:
+        if user.is_active and user.is_superuser:
+            return None
+        return gettext("Only superusers delete a problem report.")
+    allowed = EVERY_ROLE if step == Step.VIEW else REVIEWING if step == Step.EDIT else frozenset()
+    if not roles & allowed:
+        return gettext("Your role may not %(step)s %(records)s.") % {
+            "step": step.label,
+            "records": gettext("problem reports"),
+        }
+    if record is not None and not covers(RegionScope.for_user(user), record):
+        return _scope_refusal(record)
     return None
 
 

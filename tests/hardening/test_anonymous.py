@@ -3,14 +3,21 @@ Nothing a visitor does writes to the database: every public page, filter,
 download and form, failed sign-ins under ever new names, made-up cookies.
 The content version (the page cache's key) and every table's row count
 stay as they were, so no visitor can empty the cache for everyone else.
+
+The one exception is designed: "Report a problem" keeps the reader's
+report (metrics.reports). It adds that one row and nothing else (no
+session, no log), and it does not move the content version: a report is
+public only once staff answer it.
 """
+
+import time
 
 import pytest
 from django.apps import apps
 from django.core.cache import caches
 from django.test import Client
 
-from metrics.models import ContentVersion
+from metrics.models import ContentVersion, Observation
 from tests.test_published_only import crawl
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +48,7 @@ def row_counts() -> dict[str, int]:
     return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
 
 
-def test_visitors_write_nothing(shanxi, settings):
+def test_visitors_write_nothing_but_their_problem_reports(shanxi, settings, monkeypatch):
     settings.PUBLIC_PAGE_CACHE_SECONDS = 300
     caches[settings.PUBLIC_PAGE_CACHE].clear()
     before, version = row_counts(), ContentVersion.current()
@@ -65,5 +72,17 @@ def test_visitors_write_nothing(shanxi, settings):
         assert visitor.get("/programs/").status_code == 200
         assert visitor.get("/api/programs/").status_code == 200
 
+    # The designed write: a report on a published figure, sent like a reader
+    # who takes ten seconds to write it.
+    figure = Observation.objects.published().first()
+    reader, address = Client(), f"/report/observation/{figure.pk}/"
+    drawn = reader.get(address).context["drawn"]
+    sent_at = time.time() + 10
+    monkeypatch.setattr(time, "time", lambda: sent_at)
+    report = {"description": "The growth rate disagrees with the levels.", "drawn": drawn}
+    assert reader.post(address, report).status_code == 302
+
     assert ContentVersion.current() == version
-    assert row_counts() == before
+    after = row_counts()
+    assert after.pop("metrics.ProblemReport") == before.pop("metrics.ProblemReport") + 1
+    assert after == before

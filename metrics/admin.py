@@ -35,7 +35,7 @@ from metrics.models import (
 )
 from metrics.models.validation import placeholder_help
 from metrics.releases import COLUMNS, export_row
-from metrics.statements import bases_fieldset, with_bases
+from metrics.statements import Basis, bases_fieldset, with_bases
 from metrics.workflow import policy
 from metrics.workflow.policy import Step
 from metrics.workflow.scope import RegionScope
@@ -139,9 +139,14 @@ class ObservationExport(resources.ModelResource):
         export_order = COLUMNS
 
     def filter_export(self, queryset, **kwargs):
-        # A correction in progress is not a figure of its own.
+        # A correction in progress is not a figure of its own. A release
+        # brings reported figures; a derived or inferred one is staff's own
+        # working, kept in the admin, and would otherwise come back as an
+        # edit of the reported figure of its period.
         queryset = super().filter_export(queryset, **kwargs)
-        return queryset.canonical().select_related("metric", "region", "source")
+        return queryset.canonical().filter(basis=Basis.QUOTED).select_related(
+            "metric", "region", "source"
+        )
 
     def export_field(self, field, instance, **kwargs):
         # A quoted sentence may start like a formula: neutralised, as in every download.

@@ -121,6 +121,8 @@ class StatedBases(models.Model):
 
     def statement_problems(self) -> dict[str, str]:
         """Incomplete or unknown entries, keyed by statement name."""
+        if not isinstance(self.bases or {}, dict):
+            return {"bases": gettext("Describe each statement by its name.")}
         problems = {}
         for name, entry in (self.bases or {}).items():
             if name not in self.stated:

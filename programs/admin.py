@@ -255,6 +255,8 @@ class ProgramPartAdmin(AuditedAdmin):
 
 @admin.register(Partnership)
 class PartnershipAdmin(ProgramPartAdmin):
+    form = with_bases(forms.ModelForm, Partnership)
+    exclude = ["bases"]
     list_display = ["program", "organisation", "role"]
     list_filter = ["role"]
     list_select_related = ["program", "organisation"]
@@ -272,6 +274,8 @@ class ProgramSourceAdmin(ProgramPartAdmin):
 
 @admin.register(Outcome)
 class OutcomeAdmin(ProgramPartAdmin):
+    form = with_bases(LockedModelForm, Outcome)
+    exclude = ["bases"]
     list_display = ["program", "metric", "region", "effect", "baseline_value", "target_value"]
     list_filter = ["effect", "metric"]
     list_select_related = ["program", "metric", "region"]

@@ -93,6 +93,7 @@ def test_observation_filters_match_the_public_tables(client, shanxi):
     ] == ["2019-12-31"]
     national = figures("metric=online-retail-sales&region=100000&period_from=2020-06-30")
     assert sorted((figure["region"], figure["yoy_change"]) for figure in national) == [
+        ("100000", "7.30"),
         ("100000", "9.40"),
         ("140000", "23.70"),
     ]
@@ -129,7 +130,7 @@ def test_observations_page_by_cursor_without_repeats_or_gaps(client, shanxi):
     assert "cursor=" in first["next"]
     everything = every_page(client, "/api/observations/?page_size=25")
     ids = [figure["id"] for figure in everything]
-    assert len(ids) == len(set(ids)) == 10 * 11 + 9  # and the demo's nine
+    assert len(ids) == len(set(ids)) == 10 * 11 + 11  # and the demo's eleven
     ends = [figure["period_end"] for figure in everything]
     assert ends == sorted(ends, reverse=True)
 
@@ -169,10 +170,17 @@ def test_bulk_download_has_a_table_per_record_kind_and_its_metadata(client, shan
     } == names
     assert package["licenses"] == [{"name": "CC-BY-4.0"}]
     assert package["created"]
-    assert package["sources"][0]["publisher"] == "China Daily (chinadaily.com.cn)"
-    assert len(observations) == 9
-    national = next(row for row in observations if row["region_code"] == "100000")
-    assert national["yoy_change_percent"] == "9.40" and national["basis"] == "derived"
+    assert {source["publisher"] for source in package["sources"]} == {
+        "China Daily (chinadaily.com.cn)",
+        "National Bureau of Statistics of China (stats.gov.cn)",
+    }
+    assert len(observations) == 9 + 2
+    national = {
+        row["basis"]: row["yoy_change_percent"]
+        for row in observations
+        if row["region_code"] == "100000" and row["metric"] == "online-retail-sales"
+    }
+    assert national == {"quoted": "7.30", "derived": "9.40"}
 
 
 def test_downloads_are_one_click_from_home_and_linked_from_the_api_docs(client, shanxi):

@@ -394,19 +394,21 @@ class TestYearOnYear:
 
 @pytest.mark.usefixtures("shanxi_once")
 class TestNationalComparison:
-    def test_the_seed_grows_14_3_points_faster_than_the_country(self):
+    def test_the_seed_is_compared_with_the_bureau_s_figure_not_the_derived_one(self):
+        # The article's "14.3 points higher" implies +9.4 %; the bureau reports +7.3 %.
         (shanxi_sales,) = attach_comparisons(
             Observation.objects.filter(metric__slug="online-retail-sales", region__code="140000")
         )
-        assert shanxi_sales.national_change == Decimal("9.4")
-        assert shanxi_sales.national_gap == Decimal("14.3")
-        assert shanxi_sales.formatted_national_gap == "+14.3 pp vs national"
+        assert shanxi_sales.national_change == Decimal("7.3")
+        assert shanxi_sales.national_gap == Decimal("16.4")
+        assert shanxi_sales.formatted_national_gap == "+16.4 pp vs national"
 
     def test_the_country_has_no_gap_to_itself(self):
-        (national,) = attach_comparisons(
+        national = attach_comparisons(
             Observation.objects.filter(metric__slug="online-retail-sales", region__code="100000")
         )
-        assert national.national_gap is None
+        assert len(national) == 2  # the bureau's and the one derived from the article
+        assert [figure.national_gap for figure in national] == [None, None]
 
     def test_an_unpublished_national_figure_is_not_compared(self):
         metric = MetricFactory()
@@ -442,10 +444,21 @@ class TestPublication:
 
 
 class TestValidationRules:
-    def test_the_seed_breaks_the_rural_share_rule_and_only_that(self, shanxi):
-        violations = list(find_violations())
-        assert [v.rule.slug for v in violations] == ["rural-share-matches-sales"]
-        violation = violations[0]
+    def test_the_seed_breaks_the_rural_share_rule_and_the_bureau_contradicts_the_derivation(
+        self, shanxi
+    ):
+        violations = {v.rule.slug: v for v in find_violations()}
+        assert sorted(violations) == [
+            "derived-national-online-growth-matches-physical-goods",
+            "derived-national-online-growth-matches-reported",
+            "rural-share-matches-sales",
+        ]
+        for slug in ("reported", "physical-goods"):
+            derived = violations[f"derived-national-online-growth-matches-{slug}"]
+            assert derived.subject.basis == "derived"
+            assert derived.subject.yoy_change == Decimal("9.4")
+            assert {o.source.slug for o in derived.others} == {"nbs-2020-07-16-national-economy-h1"}
+        violation = violations["rural-share-matches-sales"]
         assert violation.subject.value == Decimal("31.3")
         assert violation.expected == Decimal("57.7")
         assert violation.subject.region.code == "140000"

@@ -83,7 +83,7 @@ def test_figures_show_scale_qualifier_reported_computed_and_national_change(clie
     assert "10.77 billion yuan" in html
     assert "+23.7%" in html
     assert "+34.6%" in html and "differs from reported" in html
-    assert "+14.3 pp vs national" in html
+    assert "+16.4 pp vs national" in html
 
     campaign = client.get("/metrics/livestream-campaign-sales/").content.decode()
     assert "more than 30 million yuan" in campaign

@@ -204,7 +204,7 @@ def test_the_demo_shows_every_published_program_with_its_outcomes_standing(clien
     assert RULE in html
     table = section(html, "outcomes")
     with_outcomes = Program.objects.published().filter(outcomes__isnull=False).distinct()
-    assert with_outcomes.count() == 4
+    assert with_outcomes.count() == 3
     for program in with_outcomes:
         for outcome in program.outcomes.all():
             row = row_of(

@@ -238,8 +238,10 @@ def test_region_page_lists_parents_children_programs_and_latest_figures(client, 
 def test_home_shows_headlines_with_national_comparison_and_warning_count(client, shanxi):
     html = client.get("/").content.decode()
     assert "10.77 billion yuan" in html
-    assert "+14.3 pp vs national" in html
-    assert "1 open data-quality warning" in html
+    assert "+16.4 pp vs national" in html
+    assert (
+        "3 open data-quality warnings" in html
+    )  # the rural share; the derived national growth twice
     assert "Cooperation with internet platforms" in html  # an active program
 
 
@@ -259,7 +261,7 @@ def test_chinese_pages_use_chinese_content_and_scales(client, shanxi):
     home = client.get("/zh-hans/").content.decode()
     assert '<html lang="zh-Hans">' in home
     assert "107.7亿元" in home
-    assert "高于全国14.3个百分点" in home
+    assert "高于全国16.4个百分点" in home
     assert "网络零售额" in home
 
     programs = client.get("/zh-hans/programs/").content.decode()

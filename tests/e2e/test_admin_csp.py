@@ -42,7 +42,7 @@ def test_staff_add_a_program_with_a_partner_inline_under_the_policy(page, live_s
     row.locator(".select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill("JD")
     page.locator(".select2-results__option", has_text="JD.com").click()
-    row.locator("select[name$='role']").select_option("platform_partner")
+    row.locator("select[name$='-role']").select_option("platform_partner")
 
     page.locator("input[name='_save']").click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")

@@ -34,7 +34,7 @@ def add_published_programs(count):
 def test_headline_figure_leads_to_its_metric_and_the_flagged_inconsistency(page, live_server, demo):
     page.goto(live_server.url + "/")
     expect(page.locator("main")).to_contain_text("10.77 billion yuan")
-    expect(page.locator("main")).to_contain_text("+14.3 pp vs national")
+    expect(page.locator("main")).to_contain_text("+16.4 pp vs national")
 
     page.locator(".cards").get_by_role("link", name="Rural share of online retail sales").click()
 

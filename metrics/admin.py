@@ -144,8 +144,10 @@ class ObservationExport(resources.ModelResource):
         # working, kept in the admin, and would otherwise come back as an
         # edit of the reported figure of its period.
         queryset = super().filter_export(queryset, **kwargs)
-        return queryset.canonical().filter(basis=Basis.QUOTED).select_related(
-            "metric", "region", "source"
+        return (
+            queryset.canonical()
+            .filter(basis=Basis.QUOTED)
+            .select_related("metric", "region", "source")
         )
 
     def export_field(self, field, instance, **kwargs):

@@ -23,13 +23,11 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.cache import caches
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.clients import client_address
 from metrics.models.reports import DESCRIPTION_MAX_LENGTH, DESCRIPTION_MIN_LENGTH
-from metrics.throttling import count_in_window, parse_budget
+from metrics.throttling import seconds_past_budget
 
 SALT = "metrics.problem-report"
 # A person reads the form before sending it; a program posts at once.
@@ -124,16 +122,7 @@ def seconds_over_report_budget(request) -> int | None:
     Count a report submission for the request's client; past
     PROBLEM_REPORT_BUDGET, the seconds until it may send again.
     """
-    budget = parse_budget(settings.PROBLEM_REPORT_BUDGET)
-    if budget is None:
-        return None
-    submissions, seconds = budget
-    now = time.time()
-    key = f"report-budget:{client_address(request)}"
-    count, window_ends = count_in_window(caches["default"], key, seconds, now)
-    if count <= submissions:
-        return None
-    return max(1, math.ceil(window_ends - now))
+    return seconds_past_budget(settings.PROBLEM_REPORT_BUDGET, "report-budget", request)
 
 
 def over_budget_message(wait: int) -> str:

@@ -4,6 +4,10 @@ limit (its own module: DRF imports it while loading its views) and the
 public pages' budget of uncached renders (metrics.render_budget).
 """
 
+import math
+import time
+
+from django.core.cache import caches
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
@@ -50,6 +54,24 @@ def count_in_window(cache, key: str, duration: int, now: float) -> tuple[int, fl
         # an expiry; a window's first request makes sure it has one.
         cache.touch(counter, duration)
     return count, ends
+
+
+def seconds_past_budget(spec: str, name: str, request) -> int | None:
+    """
+    Count one more use of the budget `spec` ("120/minute") named `name` by
+    the request's client (its address through trusted proxies); past the
+    budget, the seconds until its window ends, else None.
+    """
+    budget = parse_budget(spec)
+    if budget is None:
+        return None
+    allowed, seconds = budget
+    now = time.time()
+    key = f"{name}:{client_address(request)}"
+    count, window_ends = count_in_window(caches["default"], key, seconds, now)
+    if count <= allowed:
+        return None
+    return max(1, math.ceil(window_ends - now))
 
 
 class PublicRateThrottle(AnonRateThrottle):

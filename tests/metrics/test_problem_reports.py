@@ -16,7 +16,6 @@ from html.parser import HTMLParser
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.core import signing
 from django.db import connection
 from django.test import Client
@@ -33,11 +32,10 @@ from tests.factories import (
     ProblemReportFactory,
     ProgramFactory,
     ProvinceFactory,
-    RegionAssignmentFactory,
     RegionFactory,
-    StaffFactory,
     SuperuserFactory,
 )
+from tests.staff.conftest import client_for, make_staff
 from tests.test_admin import change_data, url
 
 pytestmark = pytest.mark.django_db
@@ -78,21 +76,6 @@ def send(client, record, later, *, seconds=10, **fields):
     data.setdefault("drawn", page.context["drawn"])
     later(seconds)
     return client.post(report_url(record), data)
-
-
-def make_staff(role: str | None, *regions, **fields):
-    user = StaffFactory(**fields)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    for region in regions:
-        RegionAssignmentFactory(user=user, region=region)
-    return user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 @pytest.fixture

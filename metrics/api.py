@@ -168,12 +168,31 @@ class MetricViewSet(PublicViewSet):
     lookup_field = "slug"
 
 
+def _identifier_only(model, relation: str, identifier: str) -> list[str]:
+    """Every column of a related record but its key and identifier, to defer."""
+    return [
+        f"{relation}__{field.name}"
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name != identifier
+    ]
+
+
 class ObservationViewSet(PublicViewSet):
     """Published figures, newest period first, each with its source sentence."""
 
     queryset = (
         Observation.objects.published()
         .select_related("metric", "region", "source")
+        # A figure names its metric, region and source by identifier: their
+        # other columns (and the figure's own workflow bookkeeping) are not
+        # read, converted and set on a model per row.
+        .defer(
+            "authors",
+            "lock_version",
+            *_identifier_only(Metric, "metric", "slug"),
+            *_identifier_only(Region, "region", "code"),
+            *_identifier_only(Source, "source", "slug"),
+        )
         .prefetch_related(Observation.revisions_prefetch())
     )
     serializer_class = ObservationSerializer

@@ -299,7 +299,10 @@ class ObservationTable(PublicTable):
         return value
 
     def render_region(self, value):
-        return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.name)
+        # As format_html draws it, without its generic escaping (a cell per row).
+        return SafeString(
+            f'<a href="{escape_cell(value.get_absolute_url())}">{escape_cell(value.name)}</a>'
+        )
 
     def value_region(self, value):
         return value.name
@@ -309,9 +312,8 @@ class ObservationTable(PublicTable):
         if not computed:
             return "–"
         if record.change_mismatch:
-            return format_html(
-                '{} <strong class="warning">{}</strong>', computed, _("differs from reported")
-            )
+            warning = escape_cell(_("differs from reported"))
+            return SafeString(f'{escape_cell(computed)} <strong class="warning">{warning}</strong>')
         return computed
 
     def value_computed_change(self, record):

@@ -9,7 +9,9 @@ share (wall time inside the database driver) and, under cProfile, the share of t
 and JSON renderer).
 
 Run it against a large database (bench/run.py's 100k / 1M, built as it
-builds one), with DEBUG off as the benchmark runs:
+builds one), with DEBUG off as the benchmark runs, so with collected static
+files (DJANGO_STATIC_ROOT, by default var/bench-static as bench/run.py
+leaves it; else `manage.py collectstatic` into a directory of your own):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/policy_bench_large \\
         .venv/bin/python bench/profile_render.py                # medians and SQL
@@ -48,6 +50,8 @@ for name, value in {
     "DJANGO_SECRET_KEY": "bench-only-" + "b" * 50,
     "DATABASE_CONN_MAX_AGE": "600",
     "DJANGO_LOG_LEVEL": "WARNING",
+    # Collected static files, as bench/run.py leaves them (DEBUG off needs the manifest).
+    "DJANGO_STATIC_ROOT": str(Path(__file__).resolve().parent.parent / "var" / "bench-static"),
 }.items():
     os.environ.setdefault(name, value)
 os.environ["DJANGO_DEBUG"] = "0"

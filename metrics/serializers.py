@@ -132,10 +132,30 @@ class MetricSerializer(PublicSerializer):
         ]
 
 
+class AnnotatedSlugRelatedField(serializers.SlugRelatedField):
+    """
+    A related record by its identifier, read from the annotation
+    `<source>_<slug_field>` when the queryset made one (metrics.api: a
+    column of the same joins), not from a related record built for each
+    row; without it, as SlugRelatedField reads it. The schema is the same.
+    """
+
+    def get_attribute(self, instance):
+        annotated = f"{self.source}_{self.slug_field}"
+        if annotated in instance.__dict__:
+            return instance.__dict__[annotated]
+        return super().get_attribute(instance)
+
+    def to_representation(self, obj):
+        if isinstance(obj, str):  # the annotated identifier
+            return obj
+        return super().to_representation(obj)
+
+
 class ObservationSerializer(PublicSerializer):
-    metric = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    metric = AnnotatedSlugRelatedField(slug_field="slug", read_only=True)
+    region = AnnotatedSlugRelatedField(slug_field="code", read_only=True)
+    source = AnnotatedSlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     period_label_en = serializers.SerializerMethodField()
     period_label_zh = serializers.SerializerMethodField()
     revisions = PublishedVersionSerializer(source="published_revisions", many=True, read_only=True)

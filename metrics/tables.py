@@ -1,6 +1,8 @@
 """Tables of the public metric pages; they only present."""
 
+import copy
 import html
+from collections import OrderedDict
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
@@ -27,6 +29,10 @@ class PublicTable(tables.Table):
     phone the stylesheet can stack a row as label/value pairs instead of
     scrolling sideways.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.base_columns = _CopiedColumns(cls.base_columns)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default", "–")
@@ -64,6 +70,19 @@ class PublicTable(tables.Table):
     def order_by_translated(self, queryset, is_descending, descriptor):
         field = descriptor.order_field()
         return queryset.order_by(f"-{field}" if is_descending else field, "pk"), True
+
+
+class _CopiedColumns(OrderedDict):
+    """
+    A table class's columns, which django-tables2 deep-copies for every
+    table it makes (half of making one): each table gets a copy of each
+    column instead, sharing what the column refers to. django-tables2 and
+    these tables only ever set a column's attributes (visible, accessor,
+    attrs), never change a dictionary or list of one in place.
+    """
+
+    def __deepcopy__(self, memo):
+        return OrderedDict((name, copy.copy(column)) for name, column in self.items())
 
 
 class _CellRenderer:

@@ -9,6 +9,7 @@ same serializers that answer requests.
 """
 
 import django_filters
+from django.db.models import F
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import viewsets
@@ -173,7 +174,16 @@ class ObservationViewSet(PublicViewSet):
 
     queryset = (
         Observation.objects.published()
-        .select_related("metric", "region", "source")
+        # A figure names its metric, region and source by identifier: read
+        # through the same joins as columns of the figure's row
+        # (metrics.serializers.AnnotatedSlugRelatedField), not as three
+        # records built per row; nor is its workflow bookkeeping read.
+        .annotate(
+            metric_slug=F("metric__slug"),
+            region_code=F("region__code"),
+            source_slug=F("source__slug"),
+        )
+        .defer("authors", "lock_version")
         .prefetch_related(Observation.revisions_prefetch())
     )
     serializer_class = ObservationSerializer

@@ -58,6 +58,10 @@ class PlainSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
+        return self.draw(name, attrs, self.options_html(chosen))
+
+    def options_html(self, chosen) -> str:
+        """The choices as <option> (and <optgroup>) elements, `chosen` values selected."""
         found = False
 
         def option(option_value, label):
@@ -80,8 +84,11 @@ class PlainSelect(forms.Select):
                 )
             else:
                 parts.append(option(option_value, label))
+        return "".join(parts)
+
+    def draw(self, name, attrs, options_html):
         attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{attrs}>{"".join(parts)}</select>')
+        return mark_safe(f'<select name="{escape(name)}"{attrs}>{options_html}</select>')
 
 
 class PlainInputMixin:
@@ -107,35 +114,87 @@ class PlainNumberInput(PlainInputMixin, forms.NumberInput):
     pass
 
 
-class RegionSelect(PlainSelect):
+class RememberedOptionsSelect(PlainSelect):
+    """
+    A PlainSelect whose options are published content (regions, partners):
+    drawn once per content version and language, none selected, and shared
+    by every address of the page; a render marks the chosen one in them.
+    Subclasses name the options (`options_name`) and set `self.choices` in
+    `set_choices()`, which runs only when they are drawn again.
+    """
+
+    options_name = ""
+
+    def set_choices(self):
+        raise NotImplementedError
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self.allow_multiple_selected:
+            self.set_choices()
+            return super().render(name, value, attrs, renderer)
+
+        def build():
+            self.set_choices()
+            if not self.fits():
+                return None
+            return self.options_html(set())
+
+        options = remembered(f"select-options:{self.options_name}", build)
+        if options is None:  # too many to offer
+            self.set_choices()
+            return forms.TextInput(self.attrs).render(name, value, attrs, renderer)
+        chosen = self.format_value(value)
+        if chosen:
+            # The first option of the chosen value, as Django marks one match only.
+            # Labels and values are escaped, so only an option's own markup matches.
+            unselected = f'<option value="{escape(chosen[0])}">'
+            options = options.replace(unselected, unselected[:-1] + " selected>", 1)
+        return self.draw(name, attrs, options)
+
+    def fits(self) -> bool:
+        return True
+
+
+class RegionSelect(RememberedOptionsSelect):
     """
     The region drop-down; its options are read when it is drawn, not when a
     filter is built, and kept while published content is unchanged.
     """
 
-    def render(self, name, value, attrs=None, renderer=None):
+    options_name = "regions"
+
+    def set_choices(self):
         self.choices = [("", _("All regions")), *remembered("region-options", region_options)]
-        return super().render(name, value, attrs, renderer)
 
 
-class BoundedSelect(PlainSelect):
+class BoundedSelect(RememberedOptionsSelect):
     """
     A drop-down that becomes a text box when it would offer more than
     MAX_SELECT_OPTIONS. With `options` (a function returning (value, label)
     pairs, at most MAX_SELECT_OPTIONS + 1 of them, such as a remembered
-    list), it draws those after `empty_label` instead of querying the field's
-    choices on every render; the field still validates against its queryset.
+    list) and the name it is remembered by (`options_name`), it draws those
+    after `empty_label` instead of querying the field's choices on every
+    render; the field still validates against its queryset.
     """
 
-    def __init__(self, attrs=None, *, options=None, empty_label=None):
+    def __init__(self, attrs=None, *, options=None, empty_label=None, options_name=None):
         super().__init__(attrs)
         self.options, self.empty_label = options, empty_label
+        self.options_name = options_name
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def set_choices(self):
         if self.options is not None:
             self.choices = [("", self.empty_label or ""), *self.options()]
-        if len(self.choices) > MAX_SELECT_OPTIONS + 1:  # + the empty choice
-            return forms.TextInput(self.attrs).render(name, value, attrs, renderer)
+
+    def fits(self) -> bool:
+        return len(self.choices) <= MAX_SELECT_OPTIONS + 1  # + the empty choice
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self.options is None or self.options_name is None:
+            # Choices from the field: drawn as they are, every time.
+            if not self.fits():
+                return forms.TextInput(self.attrs).render(name, value, attrs, renderer)
+            return PlainSelect.render(self, name, value, attrs, renderer)
         return super().render(name, value, attrs, renderer)
 
 

@@ -2,7 +2,10 @@
 
 import copy
 
+from django.db import models
 from rest_framework import serializers
+from rest_framework.fields import Field, SkipField
+from rest_framework.relations import PKOnlyObject, RelatedField
 
 from metrics.models import Metric, Observation, PublishedVersion, Region, Source
 
@@ -22,6 +25,62 @@ class PublicSerializer(serializers.ModelSerializer):
             built = super().get_fields()
             type(self)._built_fields = built
         return copy.deepcopy(built)
+
+    def to_representation(self, instance):
+        """
+        What DRF's Serializer.to_representation gives, with a shorter way
+        to a model's own attributes: a field reading one attribute (a column
+        or a related record) takes it with getattr instead of DRF's generic
+        lookup (mappings, callables, dotted sources), about half of the
+        time of a list of figures. Anything else, and any attribute that
+        is callable or fails, goes DRF's way.
+        """
+        if not isinstance(instance, models.Model):
+            return super().to_representation(instance)
+        plan = self.__dict__.get("_representation_plan")
+        if plan is None:
+            plan = self._representation_plan = [
+                (field, field.field_name, _direct_attribute(field), field.to_representation)
+                for field in self._readable_fields
+            ]
+        ret = {}
+        for field, name, attribute_name, represent in plan:
+            if attribute_name is not None:
+                try:
+                    attribute = getattr(instance, attribute_name)
+                except Exception:
+                    attribute = _UNREAD
+                else:
+                    if callable(attribute):
+                        attribute = _UNREAD
+                if attribute is not _UNREAD:
+                    ret[name] = None if attribute is None else represent(attribute)
+                    continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            ret[name] = None if check_for_none is None else represent(attribute)
+        return ret
+
+
+_UNREAD = object()
+
+
+def _direct_attribute(field) -> str | None:
+    """
+    The one attribute whose value DRF's get_attribute hands this field
+    unchanged when it is not callable (Field.get_attribute, or a related
+    field without the primary-key shortcut), or None.
+    """
+    get_attribute = type(field).get_attribute
+    if get_attribute is RelatedField.get_attribute:
+        if field.use_pk_only_optimization():
+            return None
+    elif get_attribute is not Field.get_attribute:
+        return None
+    return field.source_attrs[0] if len(field.source_attrs) == 1 else None
 
 
 class PublishedVersionSerializer(PublicSerializer):
@@ -74,10 +133,30 @@ class MetricSerializer(PublicSerializer):
         ]
 
 
+class AnnotatedSlugRelatedField(serializers.SlugRelatedField):
+    """
+    A related record by its identifier, read from the annotation
+    `<source>_<slug_field>` when the queryset made one (metrics.api: a
+    column of the same joins), not from a related record built for each
+    row; without it, as SlugRelatedField reads it. The schema is the same.
+    """
+
+    def get_attribute(self, instance):
+        annotated = f"{self.source}_{self.slug_field}"
+        if annotated in instance.__dict__:
+            return instance.__dict__[annotated]
+        return super().get_attribute(instance)
+
+    def to_representation(self, obj):
+        if isinstance(obj, str):  # the annotated identifier
+            return obj
+        return super().to_representation(obj)
+
+
 class ObservationSerializer(PublicSerializer):
-    metric = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    metric = AnnotatedSlugRelatedField(slug_field="slug", read_only=True)
+    region = AnnotatedSlugRelatedField(slug_field="code", read_only=True)
+    source = AnnotatedSlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     period_label_en = serializers.SerializerMethodField()
     period_label_zh = serializers.SerializerMethodField()
     revisions = PublishedVersionSerializer(source="published_revisions", many=True, read_only=True)

@@ -1,13 +1,19 @@
 """Tables of the public metric pages; they only present."""
 
+import copy
+import html
+from collections import OrderedDict
+
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A, ManyToManyColumn
+from django_tables2.columns.base import LinkTransform
 from django_tables2.utils import signature
 
 from metrics.models import Metric, Observation
@@ -23,6 +29,10 @@ class PublicTable(tables.Table):
     phone the stylesheet can stack a row as label/value pairs instead of
     scrolling sideways.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.base_columns = _CopiedColumns(cls.base_columns)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default", "–")
@@ -62,19 +72,36 @@ class PublicTable(tables.Table):
         return queryset.order_by(f"-{field}" if is_descending else field, "pk"), True
 
 
+class _CopiedColumns(OrderedDict):
+    """
+    A table class's columns, which django-tables2 deep-copies for every
+    table it makes (half of making one): each table gets a copy of each
+    column instead, sharing what the column refers to. django-tables2 and
+    these tables only ever set a column's attributes (visible, accessor,
+    attrs), never change a dictionary or list of one in place.
+    """
+
+    def __deepcopy__(self, memo):
+        return OrderedDict((name, copy.copy(column)) for name, column in self.items())
+
+
 class _CellRenderer:
     """Draws one column's cell for a row, escaped and localised as a template would."""
 
     def __init__(self, bound_column, table):
         self.bound_column = bound_column
         self.wanted, self.takes_any = signature(bound_column.render)
+        self.render = bound_column.render
+        self.default = bound_column.default
+        self.empty_values = bound_column.column.empty_values
         # A plain attribute of the record (no lookup through relations, no
         # many-to-many column) is read directly, its choice label through
         # get_FOO_display as django-tables2 does; anything else goes the
         # way django-tables2 goes. Decided for the column, not per cell.
         self.attribute, self.choices = None, False
         accessor = A(bound_column.accessor)
-        if len(accessor.bits) == 1 and not isinstance(bound_column.column, ManyToManyColumn):
+        plain = not isinstance(bound_column.column, ManyToManyColumn)
+        if len(accessor.bits) == 1 and plain:
             self.attribute = accessor.bits[0]
             model = getattr(table.data, "model", None)
             if model is not None:
@@ -82,6 +109,18 @@ class _CellRenderer:
                     self.choices = bool(getattr(accessor.get_field(model), "choices", ()))
                 except FieldDoesNotExist:
                     pass
+        self.link = bound_column.link
+        self.link_attribute = _plain_link_attribute(bound_column)
+        # A column drawing every value (no empty values) whose render function
+        # and link do not take the value: django-tables2 would find the value
+        # only to hand it to nobody, so it is not looked up.
+        self.needs_value = not (
+            plain
+            and not self.empty_values
+            and not self.takes_any
+            and "value" not in self.wanted
+            and (not self.link or self.link_attribute is not None)
+        )
 
     def value(self, record):
         """The cell's value as django-tables2 finds it, or _UNRESOLVED to let it find it."""
@@ -92,37 +131,89 @@ class _CellRenderer:
         value = getattr(record, self.attribute, _UNRESOLVED)
         return _UNRESOLVED if callable(value) else value
 
-    def __call__(self, row):
-        bound_column = self.bound_column
-        arguments = {
-            "record": row.record,
-            "column": bound_column.column,
-            "bound_column": bound_column,
-            "bound_row": row,
-            "table": row.table,
-        }
-
-        def draw(bound_column, value=None):
-            arguments["value"] = value
+    def draw(self, row, value=None):
+        """The column's render function and link for this row and value, as django-tables2's."""
+        if self.takes_any or len(self.wanted) > 1 or (self.wanted and self.wanted[0] != "value"):
+            arguments = self.arguments(row, value)
             wanted = (
                 arguments
                 if self.takes_any
                 else {name: arguments[name] for name in self.wanted if name in arguments}
             )
-            content = bound_column.render(**wanted)
-            return bound_column.link(content, **arguments) if bound_column.link else content
-
-        value = self.value(row.record)
-        if value is _UNRESOLVED:
-            # The value as django-tables2 finds it (the method BoundRow.get_cell
-            # uses: accessor, choices, empty values), drawn by `draw` instead of
-            # its generic call, which inspects the signature for every cell.
-            content = row._get_and_render_with(bound_column, draw, bound_column.default)
-        elif value in bound_column.column.empty_values:
-            content = bound_column.default
+            content = self.render(**wanted)
         else:
-            content = draw(bound_column, value)
-        return conditional_escape(localize(content))
+            content = self.render(value=value) if self.wanted else self.render()
+        if not self.link:
+            return content
+        record = row.record
+        if self.link_attribute is None or not isinstance(record, models.Model):
+            return self.link(content, **self.arguments(row, value))
+        # A linkify=True column without link attributes: LinkTransform's
+        # <a href="…">…</a>, to the get_absolute_url() of the attribute or
+        # else of the record, without its generic attribute handling.
+        target = getattr(record, self.link_attribute)
+        if callable(target):  # LinkTransform calls it
+            return self.link(content, **self.arguments(row, value))
+        if not hasattr(target, "get_absolute_url"):
+            target = record
+        href = target.get_absolute_url()
+        if href is None:
+            return content
+        return SafeString(f'<a href="{escape_cell(href)}">{escape_cell(content)}</a>')
+
+    def arguments(self, row, value):
+        """What django-tables2 offers a column's render function and link."""
+        return {
+            "value": value,
+            "record": row.record,
+            "column": self.bound_column.column,
+            "bound_column": self.bound_column,
+            "bound_row": row,
+            "table": row.table,
+        }
+
+    def __call__(self, row):
+        if not self.needs_value:
+            content = self.draw(row)
+        else:
+            value = self.value(row.record)
+            if value is _UNRESOLVED:
+                # The value as django-tables2 finds it (the method BoundRow.get_cell
+                # uses: accessor, choices, empty values), drawn by `draw` instead of
+                # its generic call, which inspects the signature for every cell.
+                content = row._get_and_render_with(
+                    self.bound_column,
+                    lambda _column, value=None: self.draw(row, value),
+                    self.default,
+                )
+            elif value in self.empty_values:
+                content = self.default
+            else:
+                content = self.draw(row, value)
+        return escape_cell(localize(content))
+
+
+def _plain_link_attribute(bound_column):
+    """
+    The record's attribute django-tables2's LinkTransform reads for a
+    `linkify=True` column with no link attributes (whose get_absolute_url,
+    or else the record's, is the address), or None for any other link.
+    """
+    link = bound_column.link
+    if type(link) is not LinkTransform or link.url is not None or link.reverse_args or link.attrs:
+        return None
+    name = link.accessor if link.accessor is not None else bound_column.name
+    bits = A(name).bits
+    return bits[0] if len(bits) == 1 else None
+
+
+def escape_cell(value):
+    """conditional_escape() for the values of a cell, without its check for lazy arguments."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return SafeString(html.escape(str(value)))
 
 
 _UNRESOLVED = object()
@@ -227,7 +318,10 @@ class ObservationTable(PublicTable):
         return value
 
     def render_region(self, value):
-        return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.name)
+        # As format_html draws it, without its generic escaping (a cell per row).
+        return SafeString(
+            f'<a href="{escape_cell(value.get_absolute_url())}">{escape_cell(value.name)}</a>'
+        )
 
     def value_region(self, value):
         return value.name
@@ -237,9 +331,8 @@ class ObservationTable(PublicTable):
         if not computed:
             return "–"
         if record.change_mismatch:
-            return format_html(
-                '{} <strong class="warning">{}</strong>', computed, _("differs from reported")
-            )
+            warning = escape_cell(_("differs from reported"))
+            return SafeString(f'{escape_cell(computed)} <strong class="warning">{warning}</strong>')
         return computed
 
     def value_computed_change(self, record):

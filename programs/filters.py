@@ -84,6 +84,7 @@ class ChoiceBySlugFilter(django_filters.ModelChoiceFilter):
             BoundedSelect(
                 options=partial(slug_options, f"{choices.__name__}-options", choices),
                 empty_label=kwargs.get("empty_label"),
+                options_name=choices.__name__,
             ),
         )
         super().__init__(*args, **kwargs)

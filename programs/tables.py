@@ -1,12 +1,12 @@
 """Tables of the public program pages; they only present."""
 
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from metrics.formatting import format_figure
-from metrics.tables import IsoDateColumn, PublicTable
+from metrics.tables import IsoDateColumn, PublicTable, escape_cell
 from programs.models import Organisation, Program
 
 REGIONS_SHOWN = 3
@@ -62,25 +62,20 @@ class ProgramTable(PublicTable):
         return value.name if value else ""
 
     def render_regions(self, record):
+        # As format_html_join would draw them, without its generic escaping (a
+        # region list is a long column of short links).
         regions = record.listed_regions
-        if len(regions) > REGIONS_SHOWN:
-            links = format_html_join(
-                ", ",
-                '<a href="{}">{}</a>',
-                ((region.get_absolute_url(), region.name) for region in regions[:REGIONS_SHOWN]),
+        links = SafeString(
+            ", ".join(
+                f'<a href="{escape_cell(region.get_absolute_url())}">{escape_cell(region.name)}</a>'
+                for region in regions[:REGIONS_SHOWN]
             )
-            more = len(regions) - REGIONS_SHOWN
-            return format_html(
-                "{} {}",
-                links,
-                ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more},
-            )
-        return (
-            format_html_join(
-                ", ", '<a href="{}">{}</a>', ((r.get_absolute_url(), r.name) for r in regions)
-            )
-            or "–"
         )
+        if len(regions) > REGIONS_SHOWN:
+            more = len(regions) - REGIONS_SHOWN
+            text = ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more}
+            return SafeString(f"{links} {escape_cell(text)}")
+        return links or "–"
 
     def value_regions(self, record):
         return "; ".join(f"{region.name} ({region.code})" for region in record.listed_regions)

@@ -44,3 +44,20 @@ def test_rows_are_drawn_as_the_template_draws_them(shanxi_module, client, page, 
 
     assert drawn, "the page shows rows"
     assert drawn == expected
+
+
+def test_each_table_changes_its_own_copy_of_the_columns():
+    # Tables copy their class's columns shallowly (metrics.tables._CopiedColumns):
+    # what one table sets on a column must not reach the class or the next table.
+    from programs.tables import ProgramTable
+
+    first = ProgramTable([])
+    first.columns.hide("kind")
+    second = ProgramTable([])
+
+    assert not first.columns["kind"].visible
+    assert second.columns["kind"].visible
+    assert ProgramTable.base_columns["kind"].visible
+    assert "data-label" not in ProgramTable.base_columns["title"].attrs.get("td", {})
+    assert second.columns["title"].attrs["td"]["data-label"] == "Program"
+    assert first.columns["title"].column is not second.columns["title"].column

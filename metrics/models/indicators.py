@@ -5,10 +5,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import DisplayScale, Qualifier, Unit, format_figure
+from metrics.links import record_url
 from metrics.models.publication import (
     LockVersioned,
     Publishable,
@@ -132,7 +132,7 @@ class Metric(StatedBases, Publishable, LockVersioned):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("metrics:metric-detail", args=[self.slug])
+        return record_url("metrics:metric-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from metrics.formatting import Qualifier, format_change, format_points_difference
+from metrics.links import record_url
 from metrics.models.publication import (
     LockVersioned,
     PublicationState,
@@ -353,7 +353,7 @@ class Observation(Publishable, LockVersioned):
         return f"{self.metric.name_en}, {self.region.name_en}, {self.period.label('en')}"
 
     def get_absolute_url(self):
-        return reverse("metrics:observation-detail", args=[self.pk])
+        return record_url("metrics:observation-detail", self.pk)
 
     def natural_key(self):
         key = (

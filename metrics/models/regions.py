@@ -5,9 +5,9 @@ from django.db import models, transaction
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.db.models.lookups import Exact, In
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from metrics.links import record_url
 from metrics.models.publication import ChoiceLabels
 from metrics.translation import Translated
 
@@ -142,7 +142,7 @@ class Region(ChoiceLabels, models.Model):
 
     def get_absolute_url(self):
         # The region page lists programs too, so the programs app serves it.
-        return reverse("programs:region-detail", args=[self.code])
+        return record_url("programs:region-detail", self.code)
 
     def natural_key(self):
         return (self.code,)

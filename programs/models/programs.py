@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from metrics.links import record_url
 from metrics.models import (
     ChoiceLabels,
     LockVersioned,
@@ -315,7 +315,7 @@ class Program(StatedBases, Publishable, LockVersioned):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("programs:program-detail", args=[self.slug])
+        return record_url("programs:program-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from metrics.models import Metric, Region
 from metrics.periods import Period
@@ -133,6 +135,27 @@ def test_observations_page_by_cursor_without_repeats_or_gaps(client, shanxi):
     assert len(ids) == len(set(ids)) == 10 * 11 + 11  # and the demo's eleven
     ends = [figure["period_end"] for figure in everything]
     assert ends == sorted(ends, reverse=True)
+
+
+def test_observations_read_a_fixed_number_of_queries(client, shanxi):
+    # Related records are read by identifier only (metrics.api): nothing
+    # deferred may be read again per figure.
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = queries("/api/observations/")
+    metric = Metric.objects.get(slug="online-retail-sales")
+    for year in range(2010, 2015):
+        ObservationFactory(
+            published=True,
+            metric=metric,
+            region=Region.objects.get(code="140100"),
+            period=Period.year_to_date(year, 6),
+        )
+    assert queries("/api/observations/") == few
+    assert queries(f"/api/observations/{metric.observations.first().pk}/") <= few
 
 
 def test_nothing_unpublished_reaches_the_api_or_the_download(client, shanxi):

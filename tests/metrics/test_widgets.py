@@ -5,7 +5,7 @@ from django import forms
 from django.test.html import parse_html
 from django.utils.translation import gettext_lazy
 
-from metrics.filters import PlainNumberInput, PlainSelect, PlainTextInput
+from metrics.filters import BoundedSelect, PlainNumberInput, PlainSelect, PlainTextInput
 
 CHOICES = [
     ("", "All regions"),
@@ -64,3 +64,21 @@ def test_plain_inputs_draw_what_django_draws(plain, django, value, attrs):
     drawn = plain(attrs={"class": "filter"}).render("q", value, attrs=attrs)
     assert parse_html(drawn) == parse_html(expected)
     assert "<county>" not in drawn
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [None, "", "141000", "140000", "2020", "999999", '"<x>"'])
+def test_remembered_options_mark_the_chosen_one_as_a_full_drawing_does(value):
+    # Drawn once unselected and remembered; each render marks its own choice.
+    options = [*CHOICES[1:], ("2020", "First"), ("2020", "Same value again"), ('"<x>"', "Odd")]
+    remembered = BoundedSelect(
+        options=lambda: options, empty_label="All regions", options_name="test-regions"
+    )
+    remembered.render("region", "140000")  # kept with another choice marked
+
+    drawn = remembered.render("region", value, attrs={"id": "id_region"})
+    expected = forms.Select(choices=[("", "All regions"), *options]).render(
+        "region", value, attrs={"id": "id_region"}
+    )
+    assert parse_html(drawn) == parse_html(expected)
+    assert drawn.count(" selected") == (0 if value == "999999" else 1)

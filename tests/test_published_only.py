@@ -211,5 +211,5 @@ def test_filter_choices_offer_only_published_partners_and_sectors(client, plante
 
 def test_hidden_figures_change_no_count(client, planted):
     html = client.get("/").content.decode()
-    # The demo's one inconsistency; the hidden figures that break rules do not count.
-    assert "1 open data-quality warning" in html
+    # The demo's three inconsistencies; the hidden figures that break rules do not count.
+    assert "3 open data-quality warnings" in html

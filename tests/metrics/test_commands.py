@@ -25,20 +25,28 @@ def run(*args) -> str:
 
 @pytest.mark.usefixtures("shanxi_once")
 class TestCheckFiguresOnTheSeed:
-    def test_lists_the_rural_share_of_the_seed(self):
+    def test_lists_the_rural_share_and_the_derived_national_growth_of_the_seed(self):
         output = run("check_figures")
-        [violation] = [line for line in output.splitlines() if "\t" in line]
-        rule, region, period, message = violation.split("\t")
+        lines = [line for line in output.splitlines() if "\t" in line]
+        by_rule = {line.split("\t")[0]: line for line in lines}
+        assert sorted(by_rule) == [
+            "derived-national-online-growth-matches-physical-goods",
+            "derived-national-online-growth-matches-reported",
+            "rural-share-matches-sales",
+        ]
+        assert "+9.4%" in by_rule["derived-national-online-growth-matches-reported"]
+        assert "+7.3%" in by_rule["derived-national-online-growth-matches-reported"]
+        rule, region, period, message = by_rule["rural-share-matches-sales"].split("\t")
         assert rule == "rural-share-matches-sales"
         assert region == "140000 Shanxi"
         assert period == "Jan–Jun 2020"
         assert "31.3%" in message
         assert "57.7%" in message
-        assert "1 violation(s) found." in output
+        assert "3 violation(s) found." in output
         assert "rural-sales-within-online-sales" not in output
 
     def test_fail_exits_non_zero_on_a_violation(self):
-        with pytest.raises(CommandError, match=r"1 violation\(s\) found"):
+        with pytest.raises(CommandError, match=r"3 violation\(s\) found"):
             run("check_figures", "--fail")
 
 

@@ -191,13 +191,13 @@ class TestHomeWarningCount:
         monkeypatch.setattr(quality, "INLINE_CHECK_LIMIT", 5)
         assert "open data-quality warning" not in client.get("/").content.decode()
         call_command("record_quality_check", stdout=io.StringIO())
-        assert "1 open data-quality warning" in client.get("/").content.decode()
+        assert "3 open data-quality warnings" in client.get("/").content.decode()
 
     def test_a_small_site_counts_on_the_page_and_writes_nothing(self, client, shanxi):
         QualityCheck.objects.create(
             pk=1, open_warnings=7, checked_at=timezone.now() - timedelta(hours=1)
         )
-        assert "1 open data-quality warning" in client.get("/").content.decode()
+        assert "3 open data-quality warnings" in client.get("/").content.decode()
         assert QualityCheck.objects.get().open_warnings == 7
 
 

@@ -8,7 +8,6 @@ seed gives the same data. PostgreSQL is filled with COPY (psycopg 3),
 other databases with bulk_create.
 """
 
-import json
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -16,8 +15,9 @@ from datetime import date
 from decimal import Decimal
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from metrics.formatting import DisplayScale, Unit
 from metrics.models import Metric, Observation, PublicationState, Region, Source
@@ -45,10 +45,17 @@ def insert_rows(model, fields: list[str], rows: Iterable[tuple]) -> int:
     count = 0
     if connection.vendor == "postgresql":
         columns = ", ".join(model._meta.get_field(name).column for name in fields)
+        json_columns = {
+            i
+            for i, name in enumerate(fields)
+            if isinstance(model._meta.get_field(name), models.JSONField)
+        }
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)  # adapted in C by psycopg's binary package
+                    if json_columns:  # psycopg adapts the rest in C; JSON must be said
+                        row = [Jsonb(v) if i in json_columns else v for i, v in enumerate(row)]
+                    copy.write_row(row)
                     count += 1
         return count
     attnames = [model._meta.get_field(name).attname for name in fields]
@@ -270,6 +277,8 @@ class SyntheticData:
                 PublicationState.PUBLISHED if published else PublicationState.DRAFT,
                 self.now if published else None,
                 0,
+                Program.OfficialRole.RESPONSIBLE,
+                {},
             )
 
     PROGRAM_FIELDS = [
@@ -293,6 +302,8 @@ class SyntheticData:
         "publication_state",
         "published_at",
         "lock_version",
+        "official_role",
+        "bases",
     ]
 
     def program_links(self, program_ids, regions, platforms, metrics, source):
@@ -306,11 +317,11 @@ class SyntheticData:
             if sectors:
                 sector_rows.append((program_id, self.random.choice(sectors)))
             for organisation in self.random.sample(platforms, self.random.randint(0, 2)):
-                partner_rows.append((program_id, organisation, "platform_partner", MARK, ""))
+                partner_rows.append((program_id, organisation, "platform_partner", MARK, "", {}))
             if self.random.random() < 0.5:
                 outcome_rows.append(
                     (program_id, self.random.choice(metrics).pk, chosen[0].pk, "increase")
-                    + (MARK, "", "", "", 0)
+                    + (MARK, "", "", "", 0, {})
                 )
             if self.random.random() < 0.3:
                 day = date(self.random.randint(2015, 2025), self.random.randint(1, 12), 1)
@@ -341,7 +352,7 @@ class SyntheticData:
         insert_rows(Program.sectors.through, ["program", "sector"], sector_rows)
         insert_rows(
             Partnership,
-            ["program", "organisation", "role", "role_detail_en", "role_detail_zh"],
+            ["program", "organisation", "role", "role_detail_en", "role_detail_zh", "bases"],
             partner_rows,
         )
         insert_rows(
@@ -356,6 +367,7 @@ class SyntheticData:
                 "baseline_period_type",
                 "target_period_type",
                 "lock_version",
+                "bases",
             ],
             outcome_rows,
         )
@@ -378,9 +390,7 @@ class SyntheticData:
                 "source_quote",
                 "lock_version",
             ],
-            (row[:9] + (json.dumps(row[9]),) + row[10:] for row in activity_rows)
-            if connection.vendor == "postgresql"
-            else activity_rows,
+            activity_rows,
         )
 
     # The whole run ---------------------------------------------------------------------

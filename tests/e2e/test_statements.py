@@ -44,6 +44,12 @@ def test_the_headline_figure_says_how_each_part_is_known(reader, live_server, de
     value.locator("summary").click()
     expect(value.locator(".basis-note q")).to_contain_text("10.77 billion yuan")
 
+    # What the figure measures is the department's definition, not the article's.
+    inferred = page.locator(".facts .basis-inferred")
+    expect(inferred.locator(".basis-mark")).to_have_text(words["inferred"])
+    inferred.locator("summary").click()
+    expect(inferred.locator(".basis-note")).to_be_visible()
+
     national = page.locator("section[aria-labelledby=national-heading]")
     expect(national).to_contain_text("7.3%")
     expect(national).to_contain_text("16.4")

@@ -52,15 +52,21 @@ def _public_sources() -> dict:
     )
 
 
-@register.inclusion_tag("includes/basis.html")
-def basis(record, name: str) -> dict:
+@register.inclusion_tag("includes/basis.html", takes_context=True)
+def basis(context, record, name: str) -> dict:
     """
     A marker saying whether the record's statement `name` is quoted,
     derived or inferred, with a disclosure of the sentence, working or
     reasoning and its source; nothing when the record does not say.
     """
     statement = record.statement(name)
-    source = _public_sources().get(statement.source) if statement and statement.source else None
+    source = None
+    if statement and statement.source:
+        # A page draws a dozen markers: the sources are fetched once per render.
+        sources = context.render_context.get("public-sources-by-slug")
+        if sources is None:
+            sources = context.render_context["public-sources-by-slug"] = _public_sources()
+        source = sources.get(statement.source)
     return {"statement": statement, "source": source}
 
 

@@ -3,11 +3,20 @@
 import copy
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject, RelatedField
 
-from metrics.models import Metric, Observation, PublishedVersion, Region, Source
+from metrics.models import (
+    Metric,
+    Observation,
+    PublishedVersion,
+    Region,
+    Source,
+    ValidationRule,
+    violations_involving,
+)
 
 
 class PublicSerializer(serializers.ModelSerializer):
@@ -153,6 +162,28 @@ class AnnotatedSlugRelatedField(serializers.SlugRelatedField):
         return super().to_representation(obj)
 
 
+class WarningSerializer(serializers.Serializer):
+    """An open data-quality warning: a rule the figure takes part in breaking."""
+
+    rule = serializers.CharField(help_text="The rule's identifier.")
+    kind = serializers.ChoiceField(choices=ValidationRule.Kind.choices)
+    message_en = serializers.CharField()
+    message_zh = serializers.CharField()
+    observations = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Every figure the warning involves, this one included, by id.",
+    )
+
+
+class ObservationListSerializer(serializers.ListSerializer):
+    """A page of figures, whose open warnings are found for the whole page at once."""
+
+    def to_representation(self, data):
+        figures = list(data.all() if isinstance(data, models.Manager) else data)
+        self.child.warnings_by_figure = violations_involving(figures)
+        return super().to_representation(figures)
+
+
 class ObservationSerializer(PublicSerializer):
     metric = AnnotatedSlugRelatedField(slug_field="slug", read_only=True)
     region = AnnotatedSlugRelatedField(slug_field="code", read_only=True)
@@ -160,9 +191,11 @@ class ObservationSerializer(PublicSerializer):
     period_label_en = serializers.SerializerMethodField()
     period_label_zh = serializers.SerializerMethodField()
     revisions = PublishedVersionSerializer(source="published_revisions", many=True, read_only=True)
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = Observation
+        list_serializer_class = ObservationListSerializer
         fields = [
             "id",
             "metric",
@@ -184,7 +217,16 @@ class ObservationSerializer(PublicSerializer):
             "published_at",
             "revised_at",
             "revisions",
+            "warnings",
         ]
+
+    @extend_schema_field(WarningSerializer(many=True))
+    def get_warnings(self, observation) -> list[dict]:
+        """The open data-quality warnings the figure takes part in."""
+        found = getattr(self, "warnings_by_figure", None)
+        if found is None:
+            found = violations_involving([observation])
+        return [violation.as_warning() for violation in found.get(observation.pk, [])]
 
     def get_period_label_en(self, observation) -> str:
         return observation.period.label("en")

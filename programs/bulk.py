@@ -10,15 +10,23 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from metrics.exports import CHUNK_SIZE, safe_cell
-from metrics.models import Metric, Observation, PublishedVersion, Region, Source
+from metrics.models import (
+    Metric,
+    Observation,
+    PublishedVersion,
+    Region,
+    Source,
+    open_warnings,
+)
 from programs.models import Activity, Organisation, Outcome, Partnership, Program, ProgramSource
 
 ROWS_PER_FLUSH = 5000
@@ -39,7 +47,7 @@ def revision_columns(record_column: str, record_path: str) -> list[tuple[str, st
 @dataclass
 class Table:
     name: str
-    description: str
+    description: str  # lazily translated: the downloads page shows it in the reader's language
     columns: list[tuple[str, str]]  # (column name, ORM path)
     queryset: object
 
@@ -48,14 +56,36 @@ class Table:
         return self.queryset.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)
 
 
-def published_tables() -> list[Table]:
+@dataclass
+class ComputedTable:
+    """A table whose rows are worked out rather than read: columns name keys of each row."""
+
+    name: str
+    description: str
+    columns: list[tuple[str, str]]  # (column name, key of the row)
+    produce: Callable[[], Iterator[dict]]
+
+    def rows(self) -> Iterator[tuple]:
+        keys = [key for _name, key in self.columns]
+        for row in self.produce():
+            yield tuple(row[key] for key in keys)
+
+
+def warning_rows() -> Iterator[dict]:
+    """One row per open warning and figure it involves, naming the figures it involves."""
+    for pk, warning in open_warnings():
+        others = [other for other in warning["observations"] if other != pk]
+        yield {"observation_id": pk, **warning, "observations": " ".join(map(str, others))}
+
+
+def published_tables() -> list[Table | ComputedTable]:
     programs = Program.objects.published()
     observations = Observation.objects.published()
     organisations = Organisation.objects.shown_publicly()
     return [
         Table(
             "regions",
-            "Administrative divisions with GB/T 2260 codes.",
+            _("Administrative divisions with GB/T 2260 codes."),
             [
                 ("code", "code"),
                 ("name_en", "name_en"),
@@ -67,7 +97,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "metrics",
-            "Indicators with published figures; values are in base units (yuan, not billions).",
+            _("Indicators with published figures; values are in base units (yuan, not billions)."),
             [
                 ("slug", "slug"),
                 ("name_en", "name_en"),
@@ -87,7 +117,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "observations",
-            "Published figures, each with the sentence of its source.",
+            _("Published figures, each with the sentence of its source."),
             [
                 ("id", "pk"),
                 ("metric", "metric__slug"),
@@ -107,9 +137,26 @@ def published_tables() -> list[Table]:
             ],
             observations.order_by("metric__slug", "region__code", "period_end", "pk"),
         ),
+        ComputedTable(
+            "warnings",
+            _(
+                "Open data-quality warnings: each rule a published figure takes part in breaking, "
+                "with its message in English and Chinese and the other figures involved "
+                "(observation ids, space-separated)."
+            ),
+            [
+                ("observation_id", "observation_id"),
+                ("rule", "rule"),
+                ("kind", "kind"),
+                ("message_en", "message_en"),
+                ("message_zh", "message_zh"),
+                ("other_observations", "observations"),
+            ],
+            warning_rows,
+        ),
         Table(
             "sources",
-            "Publications cited by published figures and programs.",
+            _("Publications cited by published figures and programs."),
             [
                 ("slug", "slug"),
                 ("title_en", "title_en"),
@@ -122,7 +169,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "organisations",
-            "Organisations that lead or partner published programs.",
+            _("Organisations that lead or partner published programs."),
             [
                 ("slug", "slug"),
                 ("name_en", "name_en"),
@@ -136,7 +183,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "programs",
-            "Published programs.",
+            _("Published programs."),
             [
                 ("slug", "slug"),
                 ("title_en", "title_en"),
@@ -159,7 +206,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "program_regions",
-            "Regions each published program runs in.",
+            _("Regions each published program runs in."),
             [("program", "program__slug"), ("region_code", "region__code")],
             Program.regions.through.objects.filter(program__in=programs).order_by(
                 "program__slug", "region__code"
@@ -167,7 +214,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "partnerships",
-            "Partners of published programs and their roles.",
+            _("Partners of published programs and their roles."),
             [
                 ("program", "program__slug"),
                 ("organisation", "organisation__slug"),
@@ -179,7 +226,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "outcomes",
-            "What published programs aim to move, from baseline to target.",
+            _("What published programs aim to move, from baseline to target."),
             [
                 ("program", "program__slug"),
                 ("metric", "metric__slug"),
@@ -196,7 +243,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "activities",
-            "What published programs did.",
+            _("What published programs did."),
             [
                 ("program", "program__slug"),
                 ("kind", "kind"),
@@ -213,7 +260,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "observation_revisions",
-            "Earlier published values of published figures, replaced by reviewed corrections.",
+            _("Earlier published values of published figures, replaced by reviewed corrections."),
             revision_columns("observation_id", "object_id"),
             PublishedVersion.objects.for_model(Observation)
             .filter(object_id__in=observations.values("pk"))
@@ -221,7 +268,10 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "program_revisions",
-            "Earlier published versions of published programs, replaced by reviewed corrections.",
+            _(
+                "Earlier published versions of published programs, replaced by reviewed "
+                "corrections."
+            ),
             revision_columns("program", "program_slug"),
             PublishedVersion.objects.for_model(Program)
             .filter(object_id__in=programs.values("pk"))
@@ -234,7 +284,7 @@ def published_tables() -> list[Table]:
         ),
         Table(
             "program_sources",
-            "Sources published programs cite, with the sentence they rest on.",
+            _("Sources published programs cite, with the sentence they rest on."),
             [("program", "program__slug"), ("source", "source__slug"), ("quote", "quote")],
             ProgramSource.objects.filter(program__in=programs).order_by("program__slug", "pk"),
         ),
@@ -248,7 +298,13 @@ def _cell_text(value):
     return value
 
 
-def datapackage(tables: list[Table]) -> dict:
+def datapackage(tables: list[Table | ComputedTable]) -> dict:
+    """The Frictionless Data descriptor of the zip, in English whoever asks."""
+    with translation.override("en"):
+        return _descriptor(tables)
+
+
+def _descriptor(tables: list[Table | ComputedTable]) -> dict:
     return {
         "name": "commerce-programs-open-data",
         "title": "Commerce programs and outcome figures (published records)",
@@ -261,7 +317,9 @@ def datapackage(tables: list[Table]) -> dict:
             "worked out from stated figures (derived) or it is the department's reading "
             "(inferred), with basis_note holding the working or the reasoning; the bases "
             "columns say the same of a record's other statements, as JSON: "
-            '{"statement": {"basis": ..., "note": ..., "source": ...}}.'
+            '{"statement": {"basis": ..., "note": ..., "source": ...}}. The warnings '
+            "table lists the figures that disagree with others under the department's "
+            "published data-quality rules, as the public pages flag them."
         ),
         "sources": [
             {
@@ -279,7 +337,7 @@ def datapackage(tables: list[Table]) -> dict:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8-sig",
-                "description": table.description,
+                "description": str(table.description),
                 "schema": {"fields": [{"name": name} for name, _path in table.columns]},
             }
             for table in tables

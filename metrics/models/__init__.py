@@ -37,6 +37,7 @@ from metrics.models.validation import (
     ValidationRule,
     Violation,
     find_violations,
+    open_warnings,
     rules_involving,
     violation_messages,
     violations_by_observation,
@@ -87,5 +88,6 @@ __all__ = [
     "rules_involving",
     "violation_messages",
     "violations_by_observation",
+    "open_warnings",
     "violations_involving",
 ]

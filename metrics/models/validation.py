@@ -23,6 +23,7 @@ from enum import Enum
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
@@ -520,6 +521,23 @@ class Violation:
         """The rule's message for the active language, or its kind's standard one."""
         return render_template(self.rule.message or self._default_message(), self.values())
 
+    def as_warning(self) -> dict:
+        """
+        The violation as open data carry it: the rule, its message in both
+        languages, and every figure involved (by id), so a reader of one
+        figure can find the figures it conflicts with.
+        """
+        messages = {}
+        for suffix, language in (("en", "en"), ("zh", "zh-hans")):
+            with translation.override(language):
+                messages[f"message_{suffix}"] = self.message
+        return {
+            "rule": self.rule.slug,
+            "kind": self.rule.kind,
+            **messages,
+            "observations": [observation.pk for observation in self.observations],
+        }
+
     def values(self) -> dict[str, str]:
         """The placeholders' values, written as the reader's language writes figures."""
         rule, subject = self.rule, self.subject
@@ -762,6 +780,18 @@ def violations_by_observation(observations: list[Observation]) -> dict[int, list
         pk: [violation.message for violation in found]
         for pk, found in violations_involving(observations).items()
     }
+
+
+def open_warnings() -> Iterator[tuple[int, dict]]:
+    """
+    Every open warning on published figures, once for each figure it
+    involves, as (figure id, warning): what the bulk download lists.
+    Memory stays flat, as in find_violations().
+    """
+    for violation in find_violations(Observation.objects.published()):
+        warning = violation.as_warning()
+        for pk in warning["observations"]:
+            yield pk, warning
 
 
 def violations_involving(observations: list[Observation]) -> dict[int, list[Violation]]:

@@ -5,6 +5,7 @@ where a derived figure meets a reported one.
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -94,6 +95,47 @@ def test_the_download_carries_every_basis(client, shanxi):
     assert all('"basis": "quoted"' in row["bases"] for row in rows("partnerships.csv"))
 
 
+def test_the_api_flags_the_derived_national_figure_with_its_open_warnings(client, shanxi):
+    figures = client.get("/api/observations/?region=100000&page_size=100").json()["results"]
+    derived = next(row for row in figures if row["basis"] == "derived")
+    warnings = derived["warnings"]
+    assert {warning["kind"] for warning in warnings} == {"derived"}
+    assert len(warnings) == 2
+    messages = " ".join(warning["message_en"] for warning in warnings)
+    assert "National Bureau of Statistics" in messages
+    assert "2.1" in messages and "4.9" in messages
+    assert all("国家统计局" in warning["message_zh"] for warning in warnings)
+    # Each warning names the bureau's figure it conflicts with, which carries it too.
+    bureau = {pk for warning in warnings for pk in warning["observations"]} - {derived["id"]}
+    flagged = {row["id"] for row in figures if row["warnings"]}
+    assert bureau <= flagged
+    # A figure that breaks no rule says so.
+    assert any(row["warnings"] == [] for row in figures)
+    detail = client.get(f"/api/observations/{derived['id']}/").json()
+    assert detail["warnings"] == warnings
+
+
+def test_the_download_lists_each_figure_s_open_warnings(client, shanxi):
+    archive = read_zip(client)
+    warnings = list(
+        csv.DictReader(io.StringIO(archive.read("warnings.csv").decode("utf-8-sig")))
+    )
+    derived = Observation.objects.get(region__code="100000", basis="derived")
+    of_derived = [row for row in warnings if row["observation_id"] == str(derived.pk)]
+    assert len(of_derived) == 2
+    assert {row["kind"] for row in of_derived} == {"derived"}
+    for row in of_derived:
+        other = Observation.objects.get(pk=int(row["other_observations"]))
+        assert other.source.slug == "nbs-2020-07-16-national-economy-h1"
+        assert str(derived.pk) in {
+            line["other_observations"]
+            for line in warnings
+            if line["observation_id"] == str(other.pk)
+        }
+    package = json.loads(archive.read("datapackage.json"))
+    assert "warnings" in {resource["name"] for resource in package["resources"]}
+
+
 def test_a_reported_and_a_derived_figure_of_one_period_stand_side_by_side(db):
     country, metric = CountryFactory(), MetricFactory()
     reported = ObservationFactory(
@@ -129,3 +171,16 @@ def test_a_derived_figure_alone_is_the_figure_of_its_period(db):
     province = ProvinceFactory()
     derived = ObservationFactory(region=province, basis="derived", basis_note="worked out")
     assert list(Observation.objects.filter(pk=derived.pk).preferred()) == [derived]
+
+
+def test_the_downloads_page_describes_the_warnings_table_in_the_reader_s_language(client, shanxi):
+    english = text_of(client.get("/downloads/"))
+    assert "warnings.csv" in english
+    assert "Open data-quality warnings" in english
+    chinese = text_of(client.get("/zh-hans/downloads/"))
+    assert "未解决的数据质量警示" in chinese
+    assert "Open data-quality warnings" not in chinese
+    # The descriptor inside the zip stays in English for every reader.
+    package = json.loads(read_zip(client).read("datapackage.json"))
+    described = {resource["name"]: resource["description"] for resource in package["resources"]}
+    assert described["warnings"].startswith("Open data-quality warnings")

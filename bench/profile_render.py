@@ -64,18 +64,10 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
-# The pages over 40 ms rendered at 100k / 1M in bench/RESULTS.md, and the rest of the lists.
-PAGES = {
-    "programs, page 1": "/programs/",
-    "programs, sorted by title": "/programs/?sort=-title",
-    "programs, searched": "/programs/?q=program+0001",
-    "programs, deep page": "/programs/?page=40",
-    "metric figures, page 1": "/metrics/synthetic-metric-07/",
-    "metric figures, deep page": "/metrics/synthetic-metric-07/?page=40",
-    "API observations": "/api/observations/?metric=synthetic-metric-07",
-    "metrics": "/metrics/",
-    "API programs": "/api/programs/",
-}
+# The pages bench/run.py measures "rendered": the lists and the detail pages.
+from bench.run import PUBLIC_DETAILS, PUBLIC_LISTS  # noqa: E402
+
+PAGES = {**PUBLIC_LISTS, **PUBLIC_DETAILS}
 
 
 def parts():

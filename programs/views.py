@@ -202,9 +202,10 @@ class ProgramDetailView(DetailView):
         program = self.object
         activities = list(program.activities.for_public())
         markers = [Marker(activity.start_date, activity.title) for activity in activities]
-        series = program.outcome_series()
+        outcomes = list(program.outcomes.for_public())
+        series = program.outcome_series(outcomes)
         outcome_rows = []
-        for outcome in program.outcomes.for_public():
+        for outcome in outcomes:
             observations = series.get((outcome.metric_id, outcome.region_id), [])
             latest = outcome.latest_in(observations)
             chart = observation_chart(
@@ -218,7 +219,11 @@ class ProgramDetailView(DetailView):
             outcome_rows.append((outcome, latest, outcome.progress(latest), chart))
         context.update(
             ancestors=program.published_ancestors(),
-            sub_programs=program.sub_programs.published().order_by("title_en"),
+            sub_programs=(
+                program.sub_programs.published().order_by("title_en")
+                if program.pk in programs_with_parts()
+                else []
+            ),
             partnerships=program.partnerships.select_related("organisation").order_by(
                 "organisation__name_en"
             ),
@@ -228,6 +233,23 @@ class ProgramDetailView(DetailView):
             revisions=program_revisions(program),
         )
         return context
+
+
+def programs_with_parts() -> set[int]:
+    """
+    The programs that published sub-programs belong to: read once per
+    content version for every program page, most of which have none.
+    """
+    return remembered(
+        "programs-with-parts",
+        lambda: set(
+            Program.objects.published()
+            .filter(parent__isnull=False)
+            .values_list("parent_id", flat=True)
+            .order_by()
+            .distinct()
+        ),
+    )
 
 
 def program_revisions(program: Program) -> list[tuple]:

@@ -362,17 +362,24 @@ class Program(StatedBases, Publishable, LockVersioned):
 
     def published_ancestors(self) -> list["Program"]:
         """The programs this one belongs to, top first, as far as they are published."""
+        if self.parent_id is None:
+            return []
         chain, ancestor = [], self.parent
         while ancestor is not None and ancestor.is_published and ancestor not in chain:
             chain.append(ancestor)
             ancestor = ancestor.parent
         return chain[::-1]
 
-    def outcome_series(self) -> dict[tuple[int, int], list]:
-        """Published observations of every outcome's metric and region, oldest first."""
+    def outcome_series(self, outcomes=None) -> dict[tuple[int, int], list]:
+        """
+        Published observations of every outcome's metric and region, oldest
+        first; of the given outcomes when the caller has them already.
+        """
+        if outcomes is None:
+            outcomes = self.outcomes.only("metric_id", "region_id")
         pairs = Q(pk__in=[])
-        for metric_id, region_id in self.outcomes.values_list("metric_id", "region_id"):
-            pairs |= Q(metric_id=metric_id, region_id=region_id)
+        for outcome in outcomes:
+            pairs |= Q(metric_id=outcome.metric_id, region_id=outcome.region_id)
         series: dict[tuple[int, int], list] = {}
         observations = (
             Observation.objects.published()

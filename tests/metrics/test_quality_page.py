@@ -123,7 +123,7 @@ class TestTheDemo:
         assert "国家统计局公布为" in html  # a rule's Chinese message
         assert f'href="/zh-hans/figures/{rural_share_2020().pk}/"' in html
         # Needs the merged catalogue: the page's own heading.
-        assert "数据质量提示" in html
+        assert "数据质量警告" in html
 
 
 def test_the_quality_page_and_the_home_link_say_when_nothing_is_open(client, db):

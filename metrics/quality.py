@@ -1,17 +1,21 @@
 """Data-quality checks over the observations: what staff must look at."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from statistics import median
 
 from django.utils import timezone
 
-from metrics.models import Observation, QualityCheck, find_violations
+from metrics.models import Observation, QualityCheck, ValidationRule, Violation, find_violations
 
 # Up to this many published figures, the home page counts the warnings
 # itself; past it, checking every figure would cost each render more than
 # the rest of the page (bench/explain.py reads no more than 10,000 rows).
 INLINE_CHECK_LIMIT = 2_000
+# The public list of warnings shows this many of each kind and then says
+# there are more: a page that grew with the warnings would not stay fast.
+SHOWN_WARNINGS = 200
 
 
 def change_mismatches(observations=None, *, published_only: bool = False):
@@ -57,6 +61,39 @@ def open_warning_count() -> int | None:
         return count_open_warnings()
     latest = QualityCheck.objects.filter(pk=1).first()
     return latest.open_warnings if latest is not None else None
+
+
+@dataclass
+class RuleWarnings:
+    """The open violations of one rule, as the public list groups them."""
+
+    rule: ValidationRule
+    violations: list[Violation] = field(default_factory=list)
+
+
+def public_warnings(limit: int = SHOWN_WARNINGS) -> dict:
+    """
+    The open warnings on published figures, as the public data-quality page
+    lists them: the rule violations grouped by rule (rules by name), and the
+    figures whose reported change disagrees with their levels; up to `limit`
+    of each, with whether there are more. A fixed number of queries
+    however many figures are published.
+    """
+    published = Observation.objects.published()
+    violations = list(islice(find_violations(published), limit + 1))
+    mismatches = list(islice(change_mismatches(published, published_only=True), limit + 1))
+    by_rule: dict[int, RuleWarnings] = {}
+    for violation in violations[:limit]:
+        by_rule.setdefault(violation.rule.pk, RuleWarnings(violation.rule)).violations.append(
+            violation
+        )
+    return {
+        "rules": sorted(by_rule.values(), key=lambda group: group.rule.name),
+        "mismatches": mismatches[:limit],
+        "count": min(len(violations), limit) + min(len(mismatches), limit),
+        "more": len(violations) > limit or len(mismatches) > limit,
+        "limit": limit,
+    }
 
 
 @dataclass

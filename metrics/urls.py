@@ -33,6 +33,11 @@ urlpatterns = [
         cache_public_page(views.ObservationDetailView.as_view()),
         name="observation-detail",
     ),
+    path(
+        "quality/",
+        cache_public_page(views.DataQualityView.as_view()),
+        name="data-quality",
+    ),
     # Not cached: the form carries a CSRF token. A figure or a program (kind).
     path(
         "report/<slug:kind>/<int:pk>/",

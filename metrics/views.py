@@ -34,6 +34,7 @@ from metrics.models import (
 )
 from metrics.models.reports import published_record
 from metrics.pagination import PublicPaginator
+from metrics.quality import public_warnings
 from metrics.reports import (
     ProblemReportForm,
     draw_token,
@@ -281,3 +282,16 @@ class ProblemReportThanksView(ReportedRecordMixin, TemplateView):
     """Where a sent report leads: the same for everyone, so it needs no session."""
 
     template_name = "metrics/problem_report_thanks.html"
+
+
+class DataQualityView(TemplateView):
+    """
+    The open data-quality warnings on published figures: each rule's
+    violations with their messages, and the reported changes that disagree
+    with the levels, every figure involved linked to its page.
+    """
+
+    template_name = "metrics/data_quality.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **public_warnings()}

@@ -31,6 +31,7 @@ from metrics.models import (
     PublicationState,
     Region,
     ReviewStep,
+    attach_violations,
     expected_figures,
 )
 from metrics.workflow.scope import RegionScope
@@ -444,6 +445,9 @@ def public_overview(*, today: date, standing: str = "", page=None) -> dict:
         for expected in expected_figures(today=today)
         if expected.metric.publication_state == PublicationState.PUBLISHED
     )
+    outcomes = Paginator(shown, OUTCOMES_PER_PAGE).get_page(page)
+    # The page's latest figures, marked with their warnings in one call.
+    attach_violations(row.latest for row in outcomes if row.latest is not None)
     overdue_tallies = [
         Tally(region.code, region.name, count, region.get_absolute_url(), "#D55E00")
         for region, count in overdue
@@ -462,7 +466,7 @@ def public_overview(*, today: date, standing: str = "", page=None) -> dict:
         "standings": tallies,
         "standing_chart": tally_chart(_("Outcomes by standing"), tallies),
         "standing": Standing(chosen) if chosen else None,
-        "outcomes": Paginator(shown, OUTCOMES_PER_PAGE).get_page(page),
+        "outcomes": outcomes,
         "without_outcomes": programs_without_outcomes(programs),
         "without_outcomes_url": f"{program_list}?sort=outcome_count",
         "overdue": overdue_tallies,

@@ -26,6 +26,7 @@ from metrics.models import (
     Region,
     Source,
     attach_comparisons,
+    attach_violations,
 )
 from metrics.page_cache import remembered
 from metrics.pagination import PublicPaginator
@@ -64,11 +65,14 @@ def home_parts() -> dict:
     province = Region.objects.filter(code=settings.HOME_REGION_CODE).first()
     headlines = []
     if province is not None:
-        latest = attach_comparisons(
-            Observation.objects.published()
-            .latest_per_metric_in(province)
-            .for_list()
-            .order_by("metric__category", "metric__name_en")
+        # Each card carries the warnings its figure takes part in.
+        latest = attach_violations(
+            attach_comparisons(
+                Observation.objects.published()
+                .latest_per_metric_in(province)
+                .for_list()
+                .order_by("metric__category", "metric__name_en")
+            )
         )
         # The trend of each headline covers its last years, not the whole
         # series: one range per metric, which the region's index reads.
@@ -217,6 +221,11 @@ class ProgramDetailView(DetailView):
                 markers_label=_("Activities of this program"),
             )
             outcome_rows.append((outcome, latest, outcome.progress(latest), chart))
+        # Every figure the page shows, marked with its warnings in one call.
+        attach_violations(
+            [latest for _outcome, latest, _progress, _chart in outcome_rows if latest]
+            + [result for activity in activities for result in activity.results.all()]
+        )
         context.update(
             ancestors=program.published_ancestors(),
             sub_programs=(
@@ -299,11 +308,13 @@ class RegionDetailView(SingleTableMixin, DetailView):
             children=SimpleLazyObject(lambda: list(region.children.order_by("path"))),
             regions_map=SimpleLazyObject(lambda: self.map_of_regions_below(region)),
             latest_figures=SimpleLazyObject(
-                lambda: attach_comparisons(
-                    Observation.objects.published()
-                    .latest_per_metric_in(region)
-                    .for_list()
-                    .order_by("metric__category", "metric__name_en")
+                lambda: attach_violations(
+                    attach_comparisons(
+                        Observation.objects.published()
+                        .latest_per_metric_in(region)
+                        .for_list()
+                        .order_by("metric__category", "metric__name_en")
+                    )
                 )
             ),
         )

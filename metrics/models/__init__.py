@@ -36,6 +36,7 @@ from metrics.models.staff import RegionAssignment, ReviewStep
 from metrics.models.validation import (
     ValidationRule,
     Violation,
+    attach_violations,
     find_violations,
     open_warnings,
     rules_involving,
@@ -84,6 +85,7 @@ __all__ = [
     "ValidationRule",
     "Violation",
     "YearEarlier",
+    "attach_violations",
     "find_violations",
     "rules_involving",
     "violation_messages",

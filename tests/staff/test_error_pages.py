@@ -53,7 +53,7 @@ class TestNotFoundInTheStaffSite:
         assert '<html lang="zh-hans"' in page
         assert '<a href="/zh-hans/admin/">首页</a>' in page
         # Needs the merged catalogue.
-        assert "此记录不存在，或不在分配给您的地区范围内。" in page
+        assert "此记录不存在，或不在分配给您的地区内。" in page
 
 
 class TestNotAllowedInTheStaffSite:

@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine with Python 3.12+:
 #   make run    install, migrate, load the Shanxi demo and serve it on http://127.0.0.1:8000/
+#               (or on HOST and PORT: make run PORT=8080)
 #               (with a background worker for release imports)
 #   make test   install and run the whole test suite with ruff
 # Everything installs into .venv from the pinned requirements files.
@@ -46,7 +47,7 @@ demo: $(VENV)/.runtime translations var/secret_key
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) loaddata shanxi_outlines
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) loaddata shanxi_calendars
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) collectstatic --no-input --verbosity 0
-	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) create_demo_staff
+	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(MANAGE) create_demo_staff --address '$(HOST):$(PORT)'
 
 # The site and, beside it, the worker that checks and imports uploaded releases.
 run: demo

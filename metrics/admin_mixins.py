@@ -332,6 +332,17 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
     def has_delete_permission(self, request, obj=None):
         return policy.can(request.user, Step.DELETE, obj, model=self.model)
 
+    def get_prepopulated_fields(self, request, obj=None):
+        """
+        The identifier fills itself from the name only while a record is
+        added: an existing record's is in its public address (and a
+        correction's is the corrected record's), so it changes only when
+        someone types a new one.
+        """
+        if obj is not None:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
     # Writes: asked again, on the record as the form left it -------------------
 
     @property
@@ -665,12 +676,6 @@ class ReviewAdminMixin:
         if obj.is_published and hasattr(obj, "get_absolute_url"):
             return obj.get_absolute_url()
         return None
-
-    def get_prepopulated_fields(self, request, obj=None):
-        # A correction's identifier is the corrected record's: not typed.
-        if obj is not None and obj.revision_of_id:
-            return {}
-        return super().get_prepopulated_fields(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -112,3 +112,28 @@ class TestCreateDemoStaff:
         assert [a.region.code for a in editor.region_assignments.all()] == ["141000"]
         run("create_demo_staff")
         assert editor.region_assignments.count() == 1  # reset, not duplicated
+
+    @pytest.mark.parametrize(
+        ("address", "printed"),
+        [
+            ("127.0.0.1:8080", "http://127.0.0.1:8080/admin/"),
+            # `make run HOST=0.0.0.0`: every interface, reached here by the loopback.
+            ("0.0.0.0:9000", "http://127.0.0.1:9000/admin/"),
+            ("localhost:8001", "http://localhost:8001/admin/"),
+            ("::1:8002", "http://[::1]:8002/admin/"),
+            ("8003", "http://127.0.0.1:8003/admin/"),
+            ("https://programs.example.org/", "https://programs.example.org/admin/"),
+        ],
+    )
+    def test_prints_the_sign_in_address_it_is_given(self, address, printed):
+        output = run("create_demo_staff", "--address", address)
+        assert f"sign in at {printed}):" in output
+        assert "127.0.0.1:8000" not in output
+
+    def test_without_an_address_prints_the_site_url(self, settings):
+        settings.SITE_URL = "http://staff.example.org:8443"
+        assert "sign in at http://staff.example.org:8443/admin/):" in run("create_demo_staff")
+
+    def test_refuses_an_address_without_a_port(self):
+        with pytest.raises(CommandError, match="HOST:PORT"):
+            run("create_demo_staff", "--address", "127.0.0.1")

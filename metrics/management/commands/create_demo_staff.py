@@ -2,10 +2,12 @@
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
 from metrics.models import Region, RegionAssignment
 from metrics.workflow.policy import Role
@@ -19,6 +21,25 @@ DEMO_ACCOUNTS = [
 ]
 # Reminders need an address; example.org is reserved (RFC 2606) and reaches nobody.
 DEMO_MAIL_DOMAIN = "example.org"
+# A server listening on every interface is reached on this machine by the loopback address.
+ANY_INTERFACE = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "[::]": "[::1]", "0": "127.0.0.1"}
+
+
+def site_address(address: str) -> str:
+    """
+    The browser's address of a server started with runserver's `HOST:PORT`
+    (or a bare port, or a whole URL), without a trailing slash.
+    """
+    if "://" in address:
+        return address.rstrip("/")
+    host, _, port = address.rpartition(":")
+    if not port.isdigit():
+        raise CommandError(f"Not HOST:PORT: {address!r}")
+    host = host or "127.0.0.1"
+    host = ANY_INTERFACE.get(host, host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
 
 
 class Command(BaseCommand):
@@ -28,9 +49,21 @@ class Command(BaseCommand):
         "Never a fixed default."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--address",
+            default=None,
+            help=(
+                "Where the site is served, as runserver's HOST:PORT or a URL, for the "
+                "sign-in address printed (default: the SITE_URL setting)."
+            ),
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
-        lines = ["", "Demo staff accounts (sign in at http://127.0.0.1:8000/admin/):"]
+        site = site_address(options["address"] or settings.SITE_URL)
+        sign_in = site + reverse("admin:index")
+        lines = ["", f"Demo staff accounts (sign in at {sign_in}):"]
         for username, role, codes in DEMO_ACCOUNTS:
             password = secrets.token_urlsafe(12)
             user, created = get_user_model().objects.get_or_create(username=username)

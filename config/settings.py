@@ -72,8 +72,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "reversion",
     "import_export",
-    "django_tasks_db",
-    "axes",
+    "config.apps.QueuedTasksConfig",
+    "config.apps.SignInLockoutsConfig",
     "metrics",
     "programs",
 ]

@@ -4,19 +4,23 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 
 from metrics.admin_keys import CheckedKeysMixin
 from metrics.admin_mixins import (
     AuditedAdmin,
     LockedModelForm,
     ReviewAdminMixin,
+    StatedBasesAdminMixin,
     StrictLookupsMixin,
 )
 from metrics.exports import safe_cell
@@ -34,8 +38,9 @@ from metrics.models import (
     ValidationRule,
 )
 from metrics.models.validation import placeholder_help
-from metrics.releases import COLUMNS, export_row
+from metrics.releases import CHINESE_HEADERS, COLUMNS, export_row
 from metrics.statements import Basis, bases_fieldset, with_bases
+from metrics.translation import is_chinese
 from metrics.workflow import policy
 from metrics.workflow.policy import Step
 from metrics.workflow.scope import RegionScope
@@ -76,7 +81,7 @@ class SourceAdmin(SharedReferenceAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(SharedReferenceAdmin):
+class MetricAdmin(StatedBasesAdminMixin, SharedReferenceAdmin):
     form = with_bases(LockedModelForm, Metric)
     list_display = [
         "name_en",
@@ -155,9 +160,20 @@ class ObservationExport(resources.ModelResource):
         return safe_cell(export_row(instance)[COLUMNS.index(field.column_name)])
 
 
+class ObservationExportForm(SelectableFieldsExportForm):
+    """The export's choice of columns, named in the reader's language."""
+
+    def _get_field_label(self, resource, field_name):
+        # django-import-export names a column by its field name, in English.
+        if is_chinese() and field_name in CHINESE_HEADERS:
+            return CHINESE_HEADERS[field_name]
+        return super()._get_field_label(resource, field_name)
+
+
 @admin.register(Observation)
 class ObservationAdmin(ExportMixin, ReviewAdminMixin, AuditedAdmin):
     resource_classes = [ObservationExport]
+    export_form_class = ObservationExportForm
     export_formats = [CSV, XLSX]
     change_list_template = "admin/metrics/observation/change_list.html"
     change_form_template = "admin/publishable_change_form.html"
@@ -343,12 +359,22 @@ class RegionAssignmentAdmin(AuditedAdmin):
     autocomplete_fields = ["user", "region"]
 
 
+class RecordKindFilter(admin.RelatedFieldListFilter):
+    """Records by kind; the field's own name ("content type") is Django's, in English."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("kind of record")
+
+
 @admin.register(ReviewStep)
 class ReviewStepAdmin(CheckedKeysMixin, StrictLookupsMixin, admin.ModelAdmin):
     """The review trail, read-only: steps are written by the review workflow alone."""
 
     list_display = ["at", "record_link", "from_state", "to_state", "user", "note", "is_correction"]
-    list_filter = ["to_state", "is_correction", "content_type"]
+    list_filter = ["to_state", "is_correction", ("content_type", RecordKindFilter)]
+    # The record as one field, named like the list's column.
+    fields = ["at", "record_link", "from_state", "to_state", "user", "note", "is_correction"]
     list_select_related = ["user", "content_type"]
     date_hierarchy = "at"
     show_full_result_count = False
@@ -395,13 +421,43 @@ class RegionAssignmentInline(CheckedKeysMixin, admin.TabularInline):
     verbose_name_plural = _("regions this account works on (and everything below them)")
 
 
-class StaffAccountAdmin(CheckedKeysMixin, StrictLookupsMixin, UserAdmin):
+# Django stores a permission's name in English when it migrates ("Can add
+# program"); the role screens name the four standard ones from the model.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """The permission as "app | model | what it allows", in the reader's language."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    action, _separator, model_name = permission.codename.partition("_")
+    name = permission.name
+    if action in PERMISSION_ACTIONS and model_name == model._meta.model_name:
+        name = PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {name}"
+
+
+class PermissionLabelsMixin:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field
+
+
+class StaffAccountAdmin(PermissionLabelsMixin, CheckedKeysMixin, StrictLookupsMixin, UserAdmin):
     """Django's user screen with the account's regions; no filtering on password hashes."""
 
     inlines = [*UserAdmin.inlines, RegionAssignmentInline]
 
 
-class RoleAdmin(CheckedKeysMixin, GroupAdmin):
+class RoleAdmin(PermissionLabelsMixin, CheckedKeysMixin, GroupAdmin):
     """Django's screen of groups (the roles), its choice of permissions checked like every other."""
 
 
@@ -409,6 +465,26 @@ admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), StaffAccountAdmin)
 admin.site.unregister(Group)
 admin.site.register(Group, RoleAdmin)
+
+
+class QueuedTaskAdmin(DBTaskResultAdmin):
+    """django-tasks-db's screen of queued tasks, with its own column names translated."""
+
+    @admin.display(description=_("task name"))
+    def task_name(self, obj):
+        return obj.task_name
+
+    @admin.display(description=_("traceback"))
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("run after"))
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)
+
+
+admin.site.unregister(DBTaskResult)
+admin.site.register(DBTaskResult, QueuedTaskAdmin)
 
 
 # The screens of release imports (upload, progress, confirmation).

@@ -18,7 +18,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
@@ -99,6 +99,66 @@ class LockedInlineMixin:
 
     def get_fieldsets(self, request, obj=None):
         return _with_lock_field(super().get_fieldsets(request, obj))
+
+
+class StatedBasesAdminMixin:
+    """
+    On a record the user may only view, the statements' bases are shown as
+    text under "How we know it". The editing fields of `with_bases` belong to
+    the form, not the record: read-only, Django would list each as "None"
+    under a label made from its name.
+    """
+
+    def bases_shown_as_text(self, request, obj) -> bool:
+        return bool(getattr(self.model, "stated", None)) and not self.has_change_permission(
+            request, obj
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self.bases_shown_as_text(request, obj):
+            fields.append("stated_bases")
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.bases_shown_as_text(request, obj):
+            return fieldsets
+        stated = self.model.stated
+        prefixes = ("basis", "basis_note", "basis_source")
+        editing = {f"{prefix}_{name}" for name in stated for prefix in prefixes}
+        shown = []
+        for name, options in fieldsets:
+            fields, replaced = [], False
+            for row in options.get("fields", []):
+                names = set(row) if isinstance(row, list | tuple) else {row}
+                if names <= editing:
+                    if not replaced:
+                        fields.append("stated_bases")
+                        replaced = True
+                else:
+                    fields.append(row)
+            shown.append((name, {**options, "fields": fields}))
+        return shown
+
+    @admin.display(description=_("How we know it"))
+    def stated_bases(self, record):
+        statements = record.statements()
+        if not statements:
+            return gettext("not described")
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong>: {}. {}{}</p>",
+            (
+                (
+                    statement.label,
+                    statement.basis_label,
+                    statement.note,
+                    f" ({statement.source})" if statement.source else "",
+                )
+                for statement in statements
+            ),
+        )
 
 
 # --- History ----------------------------------------------------------------------------

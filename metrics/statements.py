@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -155,6 +156,15 @@ def bases_fieldset(model) -> tuple:
     return (_("How we know it"), {"fields": rows, "classes": ["collapse"]})
 
 
+def _statement_label(template, label) -> str:
+    return str(template) % {"statement": label}
+
+
+# The admin builds its form classes once, at start-up, in English: the labels
+# are put together when a page is rendered, in the reader's language.
+statement_label = lazy(_statement_label, str)
+
+
 def with_bases(form_class: type[forms.ModelForm], model) -> type[forms.ModelForm]:
     """
     The form class with `bases` edited as a choice, a note and a source per
@@ -166,17 +176,17 @@ def with_bases(form_class: type[forms.ModelForm], model) -> type[forms.ModelForm
     fields = {}
     for name, label in model.stated.items():
         fields[f"basis_{name}"] = forms.ChoiceField(
-            label=_("%(statement)s: how we know it") % {"statement": label},
+            label=statement_label(_("%(statement)s: how we know it"), label),
             choices=[("", _("not described"))] + list(Basis.choices),
             required=False,
         )
         fields[f"basis_note_{name}"] = forms.CharField(
-            label=_("%(statement)s: sentence, working or reasoning") % {"statement": label},
+            label=statement_label(_("%(statement)s: sentence, working or reasoning"), label),
             required=False,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
         fields[f"basis_source_{name}"] = forms.ModelChoiceField(
-            label=_("%(statement)s: source") % {"statement": label},
+            label=statement_label(_("%(statement)s: source"), label),
             queryset=Source.objects.canonical(),
             to_field_name="slug",
             required=False,

@@ -12,6 +12,7 @@ from metrics.admin_mixins import (
     LockedModelForm,
     ReviewAdminMixin,
     ScopedChoicesMixin,
+    StatedBasesAdminMixin,
 )
 from metrics.formatting import format_figure
 from metrics.models import PublicationState
@@ -58,7 +59,7 @@ class SectorAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
-class ProgramPartInline(ScopedChoicesMixin):
+class ProgramPartInline(StatedBasesAdminMixin, ScopedChoicesMixin):
     """Inline rows of a program change exactly when the policy lets the program change."""
 
     extra = 0
@@ -145,7 +146,7 @@ class ActivityInline(ProgramPartInline, LockedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
+class ProgramAdmin(StatedBasesAdminMixin, ReviewAdminMixin, AuditedAdmin):
     change_form_template = "admin/publishable_change_form.html"
     list_display = [
         "title_en",
@@ -232,7 +233,7 @@ class ProgramAdmin(ReviewAdminMixin, AuditedAdmin):
         return format_figure(obj.budget_yuan, unit="yuan", scale=6) or "–"
 
 
-class ProgramPartAdmin(AuditedAdmin):
+class ProgramPartAdmin(StatedBasesAdminMixin, AuditedAdmin):
     """
     Records that belong to a program: visible and changeable as their
     program is (the policy asks about the program). A change to one is a

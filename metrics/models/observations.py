@@ -350,7 +350,8 @@ class Observation(Publishable, LockVersioned):
         ]
 
     def __str__(self):
-        return f"{self.metric.name_en}, {self.region.name_en}, {self.period.label('en')}"
+        # In the reader's language: the admin names records by it (titles, choices, links).
+        return f"{self.metric.name}, {self.region.name}, {self.period.label()}"
 
     def get_absolute_url(self):
         return record_url("metrics:observation-detail", self.pk)

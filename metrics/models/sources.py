@@ -61,7 +61,8 @@ class Source(Publishable, LockVersioned):
         constraints = correction_constraints("source")
 
     def __str__(self):
-        return f"{self.publisher}, {self.published_on:%Y-%m-%d}: {self.title_en}"
+        # In the reader's language: the admin names records by it (titles, choices, links).
+        return f"{self.publisher}, {self.published_on:%Y-%m-%d}: {self.title}"
 
     def natural_key(self):
         return (self.slug,)

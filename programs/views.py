@@ -214,6 +214,7 @@ class ProgramDetailView(DetailView):
                 % {"metric": outcome.metric.name, "region": outcome.region.name},
                 markers=markers,
                 markers_label=_("Activities of this program"),
+                references=outcome.chart_references(),
             )
             outcome_rows.append((outcome, latest, outcome.progress(latest), chart))
         context.update(

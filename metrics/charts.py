@@ -317,8 +317,8 @@ class Chart:
         lines = [
             format_html(
                 '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#d0d0d0"/>'
-                '<text x="{tx}" y="{ty}" text-anchor="end" font-size="{size}" fill="#333">'
-                "{label}</text>",
+                '<text class="chart-value" x="{tx}" y="{ty}" text-anchor="end" '
+                'font-size="{size}" fill="#333">{label}</text>',
                 x1=left,
                 x2=self.width - self.right,
                 y=_n(y(value)),

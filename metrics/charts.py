@@ -266,6 +266,30 @@ class Chart:
             legend += format_html('<path d="M14 {} h10 l-5 9 z" fill="#6b6b6b"/>', f"{y - 10:.1f}")
             text, y = svg_lines(self.markers_label, 32, y, width=self.width, size=12)
             legend += text
+        for index, reference in enumerate(self.references[: len(REFERENCE_DASHES)]):
+            legend += format_html(
+                '<line x1="10" x2="28" y1="{y}" y2="{y}" stroke="{c}" stroke-width="1.5" '
+                'stroke-dasharray="{dash}"/>',
+                y=f"{y - 4:.1f}",
+                c=REFERENCE_COLOUR,
+                dash=REFERENCE_DASHES[index],
+            )
+            detail = reference.detail or self.format_value(reference.value)
+            text, y = svg_lines(f"{reference.name}: {detail}", 32, y, width=self.width, size=12)
+            legend += text
+        if self.has_qualified:
+            legend += format_html(
+                '<circle cx="19" cy="{}" r="4.5" fill="#fff" stroke="#1a1a1a" stroke-width="2"/>',
+                f"{y - 4:.1f}",
+            )
+            text, y = svg_lines(
+                _("a figure the source gives as more than, about or less than its value"),
+                32,
+                y,
+                width=self.width,
+                size=12,
+            )
+            legend += text
         notes, y = svg_lines(credit, 12, y + 4, width=self.width, size=11, colour="#555")
         height = int(y + 4)
         return format_html(

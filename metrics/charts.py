@@ -9,13 +9,15 @@ features these pages do not need.
 
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from metrics.formatting import Qualifier
 
 # Colour-blind-safe palette (Okabe-Ito), each at least 3:1 against white.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8a6d00", "#56B4E9", "#000000", "#E69F00"]
@@ -24,6 +26,20 @@ MAX_SERIES = len(PALETTE)
 # overlap on the page, and each one carries its own tooltip markup.
 MAX_DOTS_PER_SERIES = 36
 MAX_DOTS_PER_SPARKLINE = 12  # a compact chart is a quarter as wide
+# Up to this many qualified figures are written out beside their dots
+# ("more than 30 million yuan"); more would crowd the plot, and the legend
+# explains their hollow dots.
+MAX_WRITTEN_QUALIFIED = 3
+# Phones get a drawing of their own (site.css shows one of the two): drawn
+# at about a phone's width, its text is not scaled down below 11 CSS px as
+# the wide drawing's would be.
+NARROW_WIDTH = 340
+NARROW_HEIGHT = 260
+FONT_SIZE = 12
+# Reference levels (an outcome's baseline and target): dashes and the shape
+# at their date, told apart without colour.
+REFERENCE_COLOUR = "#1a1a1a"
+REFERENCE_DASHES = ["2 3", "8 4"]
 
 
 def nice_step(span: Decimal, *, steps: int = 4) -> Decimal:
@@ -46,6 +62,14 @@ class Point:
     when: date
     value: Decimal
     label: str = ""
+    # The figure as the source wrote it, qualifier included ("more than 30
+    # million yuan"); the chart's format_value(value) when empty.
+    text: str = ""
+    qualifier: str = Qualifier.EXACT
+
+    @property
+    def exact(self) -> bool:
+        return self.qualifier == Qualifier.EXACT
 
 
 @dataclass
@@ -63,6 +87,25 @@ class Marker:
 
 
 @dataclass
+class Reference:
+    """A level the figures are read against, such as an outcome's baseline or target."""
+
+    name: str
+    value: Decimal
+    when: date | None = None
+    detail: str = ""  # the level with its period, as the description reads it
+
+
+def text_width(text: str, size: float) -> float:
+    """
+    About how wide `text` is drawn at font size `size`: Chinese characters
+    a full em, digits and Latin letters a bit over half. Enough to keep
+    labels apart without measuring fonts on the server.
+    """
+    return sum(size if ord(char) >= 0x2E80 else size * 0.62 for char in text)
+
+
+@dataclass
 class Chart:
     """A time-series line chart; `render()` returns an inline <svg>."""
 
@@ -72,15 +115,17 @@ class Chart:
     format_tick: Callable[[Decimal], str] | None = None
     unit_label: str = ""
     markers: Sequence[Marker] = ()
+    references: Sequence[Reference] = ()
     width: int = 640
     height: int = 280
     description: str = ""
     markers_label: str = "Activities"
     compact: bool = False  # a sparkline: no axes, labels or legend
 
-    left: int = 56
+    font_size: int = FONT_SIZE
+    left: int = 56  # at least: widened to the longest value label
     right: int = 16
-    top: int = 24
+    top: int = 32  # room for the unit above the top value label
     bottom: int = 40
 
     @property
@@ -100,7 +145,9 @@ class Chart:
     def _ranges(self):
         points = [point for series in self.series for point in series.points]
         days = [point.when for point in points] + [marker.when for marker in self.markers]
+        days += [reference.when for reference in self.references if reference.when]
         values = [point.value for point in points]
+        values += [reference.value for reference in self.references]
         first, last = min(days), max(days)
         low, high = min(values), max(values)
         # Levels read best against zero; changes may go below it.
@@ -113,20 +160,41 @@ class Chart:
         return first, last, low, high, step
 
     def render(self) -> SafeString:
+        """
+        The chart as inline SVG: a compact chart once; any other twice, at
+        its width and at a phone's (site.css shows the one that fits), then
+        its legend.
+        """
         if not self.has_data:
             return SafeString("")
-        return self._svg(self._body()) + self._legend()
+        if self.compact:
+            return self._svg(self._body())
+        narrow = replace(self, width=NARROW_WIDTH, height=NARROW_HEIGHT)
+        return (
+            self._svg(self._body(), css_class="chart chart-wide")
+            + narrow._svg(narrow._body(), css_class="chart chart-narrow")
+            + self._legend()
+        )
 
     def _body(self) -> SafeString:
         first, last, low, high, step = self._ranges()
-        plot_width = self.width - self.left - self.right
+        ticks = []
+        value = low
+        while value <= high:
+            ticks.append((value, (self.format_tick or self.format_value)(value)))
+            value += step
+        left = self.left
+        if not self.compact:
+            # As wide as the longest value label needs, so that it is never cut off.
+            left = int(max(text_width(label, self.font_size) for _value, label in ticks)) + 12
+        plot_width = self.width - left - self.right
         plot_height = self.height - self.top - self.bottom
         span_days = max((last - first).days, 1)
 
         def x(day: date) -> float:
             if first == last:
-                return self.left + plot_width / 2
-            return self.left + plot_width * (day - first).days / span_days
+                return left + plot_width / 2
+            return left + plot_width * (day - first).days / span_days
 
         def y(value: Decimal) -> float:
             return self.top + plot_height * float((high - value) / (high - low))
@@ -134,24 +202,36 @@ class Chart:
         if self.compact:
             parts = []
         else:
-            parts = [self._grid(low, high, step, y), self._time_axis(first, last, x)]
+            parts = [self._grid(ticks, y, left), self._time_axis(first, last, x, left)]
         parts += [self._marker(marker, x) for marker in self.markers]
+        parts.append(self._references(x, y, left))
         for index, series in enumerate(self.series[:MAX_SERIES]):
             parts.append(self._line(series, PALETTE[index], x, y))
+        if not self.compact:
+            parts.append(self._qualified_labels(x, y, left))
         return mark_safe("".join(parts))  # each part comes from format_html
 
-    def _svg(self, body: SafeString, *, x: int = 0, y: int = 0, nested: bool = False) -> SafeString:
-        chart_id = f"chart-{zlib.crc32(self.title.encode()):08x}"
+    def _svg(
+        self,
+        body: SafeString,
+        *,
+        x: int = 0,
+        y: int = 0,
+        nested: bool = False,
+        css_class: str = "chart",
+    ) -> SafeString:
+        chart_id = f"chart-{zlib.crc32(self.title.encode()):08x}-{self.width}"
         size = (
             format_html('x="{}" y="{}" width="{}" height="{}"', x, y, self.width, self.height)
             if nested
             else mark_safe('width="100%" xmlns="http://www.w3.org/2000/svg"')
         )
         return format_html(
-            '<svg class="chart" viewBox="0 0 {w} {h}" {size} role="img" '
+            '<svg class="{css_class}" viewBox="0 0 {w} {h}" {size} role="img" '
             'aria-labelledby="{id}-title {id}-desc">'
             '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
             "{body}</svg>",
+            css_class=css_class,
             w=self.width,
             h=self.height,
             size=size,
@@ -186,6 +266,30 @@ class Chart:
             legend += format_html('<path d="M14 {} h10 l-5 9 z" fill="#6b6b6b"/>', f"{y - 10:.1f}")
             text, y = svg_lines(self.markers_label, 32, y, width=self.width, size=12)
             legend += text
+        for index, reference in enumerate(self.references[: len(REFERENCE_DASHES)]):
+            legend += format_html(
+                '<line x1="10" x2="28" y1="{y}" y2="{y}" stroke="{c}" stroke-width="1.5" '
+                'stroke-dasharray="{dash}"/>',
+                y=f"{y - 4:.1f}",
+                c=REFERENCE_COLOUR,
+                dash=REFERENCE_DASHES[index],
+            )
+            detail = reference.detail or self.format_value(reference.value)
+            text, y = svg_lines(f"{reference.name}: {detail}", 32, y, width=self.width, size=12)
+            legend += text
+        if self.has_qualified:
+            legend += format_html(
+                '<circle cx="19" cy="{}" r="4.5" fill="#fff" stroke="#1a1a1a" stroke-width="2"/>',
+                f"{y - 4:.1f}",
+            )
+            text, y = svg_lines(
+                _("a figure the source gives as more than, about or less than its value"),
+                32,
+                y,
+                width=self.width,
+                size=12,
+            )
+            legend += text
         notes, y = svg_lines(credit, 12, y + 4, width=self.width, size=11, colour="#555")
         height = int(y + 4)
         return format_html(
@@ -201,12 +305,26 @@ class Chart:
             notes=notes,
         )
 
+    @property
+    def has_qualified(self) -> bool:
+        """Some figure is "more than", "about" or "less than" its value: drawn hollow."""
+        return any(not point.exact for series in self.series for point in series.points)
+
+    def written(self, point: Point) -> str:
+        """The figure as the page writes it, with its qualifier."""
+        return point.text or self.format_value(point.value)
+
     def _describe(self) -> str:
-        return "; ".join(self._describe_series(series) for series in self.series)
+        described = [self._describe_series(series) for series in self.series]
+        described += [
+            f"{reference.name}: {reference.detail or self.format_value(reference.value)}"
+            for reference in self.references
+        ]
+        return "; ".join(described)
 
     def _describe_series(self, series: Series) -> str:
         def figure(point: Point) -> str:
-            return f"{point.label or point.when}: {self.format_value(point.value)}"
+            return f"{point.label or point.when}: {self.written(point)}"
 
         if len(series.points) <= self.max_dots:
             return f"{series.name}: " + ", ".join(figure(point) for point in series.points)
@@ -218,40 +336,45 @@ class Chart:
             "last": figure(points[-1]),
         }
 
-    def _grid(self, low, high, step, y) -> str:
-        lines = []
-        value = low
-        while value <= high:
-            lines.append(
-                format_html(
-                    '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#d0d0d0"/>'
-                    '<text x="{tx}" y="{ty}" text-anchor="end" font-size="11" fill="#333">'
-                    "{label}</text>",
-                    x1=self.left,
-                    x2=self.width - self.right,
-                    y=_n(y(value)),
-                    tx=self.left - 6,
-                    ty=_n(y(value) + 4),
-                    label=(self.format_tick or self.format_value)(value),
-                )
+    def _grid(self, ticks, y, left) -> str:
+        size = self.font_size
+        lines = [
+            format_html(
+                '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#d0d0d0"/>'
+                '<text class="chart-value" x="{tx}" y="{ty}" text-anchor="end" '
+                'font-size="{size}" fill="#333">{label}</text>',
+                x1=left,
+                x2=self.width - self.right,
+                y=_n(y(value)),
+                tx=left - 6,
+                ty=_n(y(value) + size * 0.35),  # centred on its line
+                size=size,
+                label=label,
             )
-            value += step
+            for value, label in ticks
+        ]
         if self.unit_label:
+            # A line above the top value label (which reaches 0.55 em above the
+            # plot's top), never on it.
             lines.append(
                 format_html(
-                    '<text x="{x}" y="{y}" font-size="11" fill="#333">{label}</text>',
-                    x=4,
-                    y=self.top - 4,
+                    '<text class="chart-unit" x="4" y="{y}" font-size="{size}" fill="#333">'
+                    "{label}</text>",
+                    y=_n(self.top - size * 0.55 - size * 0.25 - 5),
+                    size=size,
                     label=self.unit_label,
                 )
             )
         return "".join(lines)
 
-    def _time_axis(self, first: date, last: date, x) -> str:
+    def _time_axis(self, first: date, last: date, x, left) -> str:
         baseline = self.height - self.bottom
         if last.year - first.year >= 2:
             years = [date(year, 1, 1) for year in range(first.year + 1, last.year + 1)]
-            step = max(1, len(years) // 8)
+            # As many year labels as fit side by side.
+            room = self.width - left - self.right
+            fit = max(1, int(room // (text_width("2000", self.font_size) + 16)))
+            step = -(-len(years) // fit)
             ticks = [(day, str(day.year), "middle") for day in years[::step]]
         elif first == last:
             ticks = [(first, first.isoformat(), "middle")]
@@ -259,20 +382,21 @@ class Chart:
             ticks = [(first, first.isoformat(), "start"), (last, last.isoformat(), "end")]
         axis = format_html(
             '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#333"/>',
-            x1=self.left,
+            x1=left,
             x2=self.width - self.right,
             y=baseline,
         )
         return axis + "".join(
             format_html(
                 '<line x1="{x}" x2="{x}" y1="{y1}" y2="{y2}" stroke="#333"/>'
-                '<text x="{x}" y="{ty}" text-anchor="{anchor}" font-size="11" fill="#333">'
+                '<text x="{x}" y="{ty}" text-anchor="{anchor}" font-size="{size}" fill="#333">'
                 "{label}</text>",
                 x=_n(x(day)),
                 y1=baseline,
                 y2=baseline + 5,
-                ty=baseline + 18,
+                ty=baseline + 6 + self.font_size,
                 anchor=anchor,
+                size=self.font_size,
                 label=label,
             )
             for day, label, anchor in ticks
@@ -290,6 +414,75 @@ class Chart:
             y2=self.height - self.bottom,
         )
 
+    def _references(self, x, y, left) -> str:
+        """
+        Each reference level as a dashed line across the plot, its shape at
+        its date and its name and value written above the line (below it
+        when there is no room, or when the previous label is in the way).
+        """
+        size = self.font_size
+        plot_top, plot_bottom = self.top, self.height - self.bottom
+        right = self.width - self.right
+        drawn, taken = [], []
+        for index, reference in enumerate(self.references[: len(REFERENCE_DASHES)]):
+            level = y(reference.value)
+            label = f"{reference.name}: {self.format_value(reference.value)}"
+            where = x(reference.when) if reference.when else right
+            width = text_width(label, size)
+            # Beside its shape, on whichever side has room.
+            if where - left > width + 14:
+                anchor, tx = "end", where - 14
+            else:
+                anchor, tx = "start", min(where + 14, right - width)
+            above, below = level - 5, level + size + 3
+            ty = above if above - size >= plot_top else below
+            for other in taken:
+                if abs(other - ty) < size + 3:
+                    ty = below if ty == above else above
+            ty = min(max(ty, plot_top + size), plot_bottom - 3)
+            taken.append(ty)
+            # Hollow and larger than a dot, so that a figure at the same place shows inside.
+            shape = (
+                format_html(
+                    '<rect x="{}" y="{}" width="14" height="14" fill="none" stroke="{}" '
+                    'stroke-width="2"/>',
+                    _n(where - 7),
+                    _n(level - 7),
+                    REFERENCE_COLOUR,
+                )
+                if index == 0
+                else format_html(
+                    '<path d="M{} {} l9 9 l-9 9 l-9 -9 z" fill="none" stroke="{}" '
+                    'stroke-width="2"/>',
+                    _n(where),
+                    _n(level - 9),
+                    REFERENCE_COLOUR,
+                )
+            )
+            drawn.append(
+                format_html(
+                    '<g class="reference"><title>{title}</title>'
+                    '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="{c}" '
+                    'stroke-width="1.5" stroke-dasharray="{dash}"/>{shape}'
+                    '<text x="{tx}" y="{ty}" text-anchor="{anchor}" font-size="{size}" '
+                    'fill="{c}" stroke="#fff" stroke-width="3" paint-order="stroke">'
+                    "{label}</text></g>",
+                    title=f"{reference.name}: {reference.detail or label}",
+                    x1=left,
+                    x2=right,
+                    y=_n(level),
+                    c=REFERENCE_COLOUR,
+                    dash=REFERENCE_DASHES[index],
+                    shape=shape if reference.when else "",
+                    tx=_n(tx),
+                    ty=_n(ty),
+                    anchor=anchor,
+                    size=size,
+                    label=label,
+                )
+            )
+        return "".join(drawn)
+
     def _line(self, series: Series, colour: str, x, y) -> str:
         points = sorted(series.points, key=lambda point: point.when)
         path = ""
@@ -301,23 +494,60 @@ class Chart:
             )
         if len(points) > self.max_dots:
             return format_html('<g class="series">{}</g>', path)
+        # A qualified figure ("more than ...") is a hollow dot: not a point
+        # the figure is known to be at.
         dots = format_html_join(
             "",
-            '<circle cx="{}" cy="{}" r="4.5" fill="{}"><title>{}</title></circle>',
+            '<circle cx="{}" cy="{}" r="4.5" fill="{}" stroke="{}" stroke-width="2">'
+            "<title>{}</title></circle>",
             (
                 (
                     _n(x(point.when)),
                     _n(y(point.value)),
+                    colour if point.exact else "#fff",
                     colour,
-                    f"{series.name}, {point.label or point.when}: {self.format_value(point.value)}",
+                    f"{series.name}, {point.label or point.when}: {self.written(point)}",
                 )
                 for point in points
             ),
         )
         return format_html('<g class="series">{}{}</g>', path, dots)
 
+    def _qualified_labels(self, x, y, left) -> str:
+        """The few qualified figures written out beside their dots, qualifier first."""
+        qualified = [
+            point
+            for series in self.series[:MAX_SERIES]
+            if len(series.points) <= self.max_dots
+            for point in series.points
+            if not point.exact
+        ]
+        if not qualified or len(qualified) > MAX_WRITTEN_QUALIFIED:
+            return ""
+        size, right = self.font_size, self.width - self.right
+        labels = []
+        for point in qualified:
+            text = self.written(point)
+            width = text_width(text, size)
+            cx, cy = x(point.when), y(point.value)
+            # Centred over its dot, moved in to stay inside the plot; under it at the top.
+            tx = min(max(cx - width / 2, left + 4), right - width)
+            ty = cy - 10 if cy - 10 - size >= self.top else cy + 10 + size
+            labels.append(
+                format_html(
+                    '<text class="qualified" x="{}" y="{}" font-size="{}" fill="#1a1a1a" '
+                    'stroke="#fff" stroke-width="3" paint-order="stroke">{}</text>',
+                    _n(tx),
+                    _n(ty),
+                    size,
+                    text,
+                )
+            )
+        return "".join(labels)
+
     def _legend(self) -> SafeString:
-        if self.compact or (len(self.series) < 2 and not self.markers):
+        extras = self.markers or self.references or self.has_qualified
+        if self.compact or (len(self.series) < 2 and not extras):
             return SafeString("")
         items = format_html_join(
             "",
@@ -334,6 +564,30 @@ class Chart:
                 'fill="#6b6b6b"/></svg> {}</li>',
                 self.markers_label,
             )
+        for index, reference in enumerate(self.references[: len(REFERENCE_DASHES)]):
+            shape = (
+                '<rect x="6" y="3" width="10" height="10" fill="#fff" stroke="{c}" '
+                'stroke-width="2"/>'
+                if index == 0
+                else '<path d="M11 2 l6 6 l-6 6 l-6 -6 z" fill="#fff" stroke="{c}" '
+                'stroke-width="2"/>'
+            )
+            items += format_html(
+                '<li><svg width="22" height="16" aria-hidden="true"><line x1="0" x2="22" y1="8" '
+                'y2="8" stroke="{c}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
+                + shape
+                + "</svg> {name}: {detail}</li>",
+                c=REFERENCE_COLOUR,
+                dash=REFERENCE_DASHES[index],
+                name=reference.name,
+                detail=reference.detail or self.format_value(reference.value),
+            )
+        if self.has_qualified:
+            items += format_html(
+                '<li><svg width="14" height="14" aria-hidden="true"><circle cx="7" cy="7" r="4.5" '
+                'fill="#fff" stroke="#1a1a1a" stroke-width="2"/></svg> {}</li>',
+                _("a figure the source gives as more than, about or less than its value"),
+            )
         return format_html('<ul class="chart-legend">{}</ul>', items)
 
 
@@ -346,7 +600,7 @@ class ChartFigure:
     Observation.
     """
 
-    FIELDS = ("period_type", "period_start", "period_end", "value", "yoy_change")
+    FIELDS = ("period_type", "period_start", "period_end", "value", "yoy_change", "value_qualifier")
 
     region: object
     period_type: str
@@ -354,6 +608,7 @@ class ChartFigure:
     period_end: date
     value: Decimal | None
     yoy_change: Decimal | None
+    value_qualifier: str = Qualifier.EXACT
 
     @property
     def region_id(self):
@@ -390,6 +645,7 @@ def observation_chart(
     title: str,
     markers: Sequence[Marker] = (),
     markers_label: str = "",
+    references: Sequence[Reference] = (),
     width: int = 640,
     height: int = 280,
     compact: bool = False,
@@ -398,6 +654,9 @@ def observation_chart(
     Chart a metric's observations: one line per region (and period type,
     when they mix, so that year-to-date sums are not joined to full years).
     Metrics reported only as changes are charted as changes, in percent.
+    A figure is written with its qualifier ("more than 30 million yuan").
+    `references` are levels to read the figures against (an outcome's
+    baseline and target), in the metric's values.
     """
     from metrics.formatting import format_change, format_figure, format_number, scale_for
 
@@ -406,11 +665,20 @@ def observation_chart(
     if with_values:
         plotted = with_values
 
-        def value_of(observation):
-            return observation.value
+        def format_value(value, qualifier=Qualifier.EXACT):
+            return format_figure(
+                value, unit=metric.unit, scale=metric.display_scale, qualifier=qualifier
+            )
 
-        def format_value(value):
-            return format_figure(value, unit=metric.unit, scale=metric.display_scale)
+        def point(observation):
+            qualifier = observation.value_qualifier
+            return Point(
+                observation.period_end,
+                observation.value,
+                observation.period_label,
+                text=format_value(observation.value, qualifier),
+                qualifier=qualifier,
+            )
 
         power, unit_label = scale_for(metric.unit, metric.display_scale)
 
@@ -419,14 +687,16 @@ def observation_chart(
     else:
         plotted = [obs for obs in observations if obs.yoy_change is not None]
 
-        def value_of(observation):
-            return observation.yoy_change
-
         def format_value(value):
             return format_change(value)
 
+        def point(observation):
+            # The qualifier is the level's, not the change's.
+            return Point(observation.period_end, observation.yoy_change, observation.period_label)
+
         unit_label = "% y/y"
         format_tick = format_value
+        references = ()  # levels cannot be read against changes
 
     mixed_types = len({observation.period_type for observation in plotted}) > 1
     grouped: dict[tuple, Series] = {}
@@ -437,9 +707,7 @@ def observation_chart(
             if mixed_types:
                 name = f"{name} – {observation.get_period_type_display()}"
             grouped[key] = Series(name=name)
-        grouped[key].points.append(
-            Point(observation.period_end, value_of(observation), observation.period_label)
-        )
+        grouped[key].points.append(point(observation))
     chart = Chart(
         title=title,
         series=list(grouped.values()),
@@ -447,6 +715,7 @@ def observation_chart(
         format_tick=format_tick,
         unit_label=unit_label,
         markers=markers,
+        references=references,
         width=width,
         height=height,
         compact=compact,

@@ -62,6 +62,37 @@ class PublicTable(tables.Table):
                 "".join(f"<td {attrs}>{render(row)}</td>" for attrs, render in columns)
             )
 
+    def sort_choices(self) -> list[tuple[str, str, bool]]:
+        """
+        Every order the table offers, as its `sort` values: (value, label,
+        whether it is the current order). Phones choose from this list, as
+        the stylesheet stacks the rows and hides the clickable headers.
+        """
+        current = str(self.order_by[0]) if self.order_by else ""
+        choices = []
+        for column in self.columns:
+            if not column.orderable:
+                continue
+            for value, label in (
+                (column.name, _("%(column)s, ascending")),
+                (f"-{column.name}", _("%(column)s, descending")),
+            ):
+                choices.append((value, label % {"column": column.header}, value == current))
+        return choices
+
+    def kept_parameters(self) -> list[tuple[str, str]]:
+        """The request's other parameters (filters), which choosing an order keeps."""
+        request = getattr(self, "request", None)
+        if request is None:
+            return []
+        dropped = {self.prefixed_order_by_field, self.prefixed_page_field}
+        return [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in dropped
+            for value in values
+        ]
+
     def paginate(self, paginator_class=PublicPaginator, per_page=None, page=1, *args, **kwargs):
         # `?per_page=` comes from the URL: keep it to sane page sizes.
         per_page = min(max(per_page or DEFAULT_PER_PAGE, 1), MAX_PER_PAGE)

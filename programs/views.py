@@ -219,6 +219,7 @@ class ProgramDetailView(DetailView):
                 % {"metric": outcome.metric.name, "region": outcome.region.name},
                 markers=markers,
                 markers_label=_("Activities of this program"),
+                references=outcome.chart_references(),
             )
             outcome_rows.append((outcome, latest, outcome.progress(latest), chart))
         # Every figure the page shows, marked with its warnings in one call.

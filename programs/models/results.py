@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
+from metrics.charts import Reference
 from metrics.models import LockVersioned, Observation
 from metrics.periods import Period, PeriodType
 from metrics.statements import StatedBases
@@ -204,6 +205,29 @@ class Outcome(StatedBases, LockVersioned):
         period = self.target_period
         due = period.label() if period else self.target_date.isoformat()
         return f"{value} ({due})"
+
+    def chart_references(self) -> list[Reference]:
+        """The baseline and target, as levels its chart draws (metrics.charts)."""
+        references = []
+        if self.baseline_value is not None:
+            references.append(
+                Reference(
+                    name=str(_("Baseline")),
+                    value=self.baseline_value,
+                    when=self.baseline_period_end,
+                    detail=self.baseline_display,
+                )
+            )
+        if self.target_value is not None:
+            references.append(
+                Reference(
+                    name=str(_("Target")),
+                    value=self.target_value,
+                    when=self.target_date,
+                    detail=self.target_display,
+                )
+            )
+        return references
 
     @staticmethod
     def latest_in(series: list[Observation]) -> Observation | None:

@@ -39,7 +39,7 @@ def test_headline_figure_leads_to_its_metric_and_the_flagged_inconsistency(page,
     page.locator(".cards").get_by_role("link", name="Rural share of online retail sales").click()
 
     expect(page).to_have_url(re.compile(r"/metrics/rural-share-of-online-retail-sales/$"))
-    expect(page.locator("svg.chart")).to_be_visible()
+    expect(page.locator("svg.chart-wide")).to_be_visible()  # a desktop draws the wide chart
     expect(page.locator("ul.warnings")).to_contain_text("57.7%")
 
 

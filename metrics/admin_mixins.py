@@ -443,7 +443,8 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
             return [
                 gettext(
                     "This version was saved together with other records (by a fixture load or "
-                    "an action on several records): reverting to it would change them too."
+                    "an action on several records): reverting to it would change them too, so it "
+                    "cannot be reverted from this record's history."
                 )
             ]
         refused = []

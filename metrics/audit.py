@@ -50,6 +50,7 @@ REVERTED = gettext_lazy("Reverted to the version saved on %(datetime)s")
 REVERSION_REVERTED = "Reverted to previous version, saved on %(datetime)s"
 # Fields that are bookkeeping, not content: a change to them alone is not news.
 NOT_SHOWN = ("lock_version", "authors")
+EMPTY = (None, "", [], {})
 
 
 # --- Writing comments -----------------------------------------------------------------------
@@ -244,8 +245,8 @@ def _changes(model, now: dict, before: dict | None) -> list[tuple[object, str, o
     changes = []
     for name, field, value in _fields(model, now):
         old = before.get(name) if before is not None else None
-        if before is not None and old == value:
-            continue
+        if old == value or (before is None and value in EMPTY):
+            continue  # a record's first version lists only the fields filled in
         label = str(field.verbose_name) if field is not None else name
         changes.append((field, label, old, value))
     return changes
@@ -259,7 +260,7 @@ class Shown:
         self.names: dict[tuple[type[models.Model], str], str] = {}
 
     def want(self, field, value) -> None:
-        if field is None or not field.is_relation or value in (None, "", [], {}):
+        if field is None or not field.is_relation or value in EMPTY:
             return
         keys = value if isinstance(value, list) else [value]
         self.wanted.setdefault(field.related_model, set()).update(str(key) for key in keys)
@@ -271,7 +272,7 @@ class Shown:
                 self.names[(model, str(record.pk))] = str(record)
 
     def value(self, field, value):
-        if value in (None, "", [], {}):
+        if value in EMPTY:
             return None
         if field is None:
             return value

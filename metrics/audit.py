@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.utils import formats, timezone, translation
@@ -228,12 +229,13 @@ def part_relations(model) -> list[tuple[type[models.Model], str]]:
 
 
 def _fields(model, field_dict: dict):
+    """(name, model field or None, value) for the stored fields a reader cares about."""
     for name, value in field_dict.items():
         if name in NOT_SHOWN:
             continue
         try:
             field = model._meta.get_field(name)
-        except Exception:  # a field the model no longer has
+        except FieldDoesNotExist:  # a field the model no longer has
             field = None
         if field is not None and field.primary_key:
             continue

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from reversion.models import Revision, Version
 
@@ -331,3 +333,21 @@ def test_the_revert_column_keeps_its_words_whole(returned_figure, linfen_client)
     html = history_of(linfen_client, returned_figure, "zh-hans").content.decode()
     assert "staff.css" in html
     assert '<td class="revert">' in html
+
+
+def test_a_history_page_costs_the_same_for_few_and_many_versions(
+    demo, linfen_editor, linfen_client
+):
+    program = draft_program(demo.linfen)
+    for title in ("First", "Second"):
+        program.title_en = title
+        with_history(program, linfen_editor)
+    history_of(linfen_client, program)  # the session is saved on the first request only
+    with CaptureQueriesContext(connection) as few:
+        history_of(linfen_client, program)
+    for number in range(40):
+        program.title_en = f"Title {number}"
+        with_history(program, linfen_editor)
+    with CaptureQueriesContext(connection) as many:
+        history_of(linfen_client, program)
+    assert len(many) == len(few)

@@ -6,7 +6,9 @@ screens on top of these.
 
 import dataclasses
 import functools
+from contextlib import contextmanager
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from metrics import audit
 from metrics.admin_keys import CheckedKeysMixin
 from metrics.models import (
     WORKFLOW_FIELDS,
@@ -162,55 +165,6 @@ class StatedBasesAdminMixin:
 
 
 # --- History ----------------------------------------------------------------------------
-
-
-def field_changes(version, previous) -> list[tuple[str, object, object]]:
-    """(field label, before, after) for every field that differs between two versions."""
-    model = version._model
-    now = version.field_dict
-    before = previous.field_dict if previous is not None else {}
-    changes = []
-    for name, value in now.items():
-        if name in ("lock_version", "authors") or before.get(name) == value:
-            continue
-        try:
-            label = str(model._meta.get_field(name).verbose_name)
-        except Exception:  # a field that no longer exists
-            label = name
-        changes.append((label, before.get(name, "–") if previous else "–", value))
-    return changes
-
-
-def version_history(versions: list[Version]) -> list[dict]:
-    """Each version of one record with what it changed, newest first."""
-    entries, previous = [], None
-    for version in versions:
-        related = [
-            (str(other), field_changes(other, _previous_version(other)))
-            for other in version.revision.version_set.exclude(pk=version.pk)
-        ]
-        entries.append(
-            {
-                "version": version,
-                "revision": version.revision,
-                "changes": field_changes(version, previous),
-                "related": [(label, changes) for label, changes in related if changes],
-            }
-        )
-        previous = version
-    return entries[::-1]
-
-
-def _previous_version(version):
-    return (
-        Version.objects.filter(
-            content_type=version.content_type,
-            object_id=version.object_id,
-            pk__lt=version.pk,
-        )
-        .order_by("-pk")
-        .first()
-    )
 
 
 def _workflow_fields_now(revision) -> dict:
@@ -460,14 +414,41 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
 
     # History ----------------------------------------------------------------
 
+    # django-reversion stores the change message as text in the saver's
+    # language; the history shows it in the reader's, from its structure.
+    def log_addition(self, request, obj, message):
+        entry = admin.ModelAdmin.log_addition(self, request, obj, message)
+        if reversion.is_active():
+            reversion.set_comment(entry.change_message)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = admin.ModelAdmin.log_change(self, request, obj, message)
+        if reversion.is_active():
+            reversion.set_comment(entry.change_message)
+        return entry
+
+    @contextmanager
+    def create_revision(self, request):
+        with super().create_revision(request):
+            yield
+            reverted_to = getattr(request, "reverted_to", None)
+            if reverted_to is not None and reversion.is_active():
+                reversion.set_comment(audit.reverted_comment(reverted_to))
+
     def history_view(self, request, object_id, extra_context=None):
         self._require_visible(request, object_id)
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
-        versions = list(
-            Version.objects.get_for_object(obj).select_related("revision__user").order_by("pk")
-        )
+        page, entries = audit.history_page(obj, request.GET.get(PAGE_VAR))
+        # A revert edits the record as it is now: offered when the policy
+        # lets the user edit it, and for versions saved without other records.
+        may_edit = self.has_change_permission(request, obj)
+        for entry in entries:
+            entry["can_revert"] = may_edit and entry["revertible"]
+        if page.number == 1 and entries:
+            entries[0]["can_revert"] = False  # the version the record has now
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -476,8 +457,11 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
             "object": obj,
             "opts": opts,
             "app_label": opts.app_label,
-            "entries": version_history(versions),
-            "can_revert": self.has_change_permission(request, obj),
+            "entries": entries,
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            "can_revert": any(entry["can_revert"] for entry in entries),
             "revision_url_name": (
                 f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision"
             ),
@@ -502,7 +486,9 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
             raise Http404(gettext("No such record, or it is outside your regions."))
         if not self.has_change_permission(request):
             raise PermissionDenied
-        refused = self._revert_refusals(request, version.revision)
+        refused = self._revert_refusals(
+            request, version.revision, self.get_object(request, unquote(object_id))
+        )
         if refused:
             for message in refused:
                 self.message_user(request, message, messages.ERROR)
@@ -514,11 +500,24 @@ class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
                 )
             )
         request.reverting_revision = True
+        request.reverted_to = version.revision.date_created
         request.workflow_fields_before_revert = _workflow_fields_now(version.revision)
         return super().revision_view(request, object_id, version_id, extra_context)
 
-    def _revert_refusals(self, request, revision) -> list[str]:
-        """A revert edits every record of the revision: the policy must allow each edit."""
+    def _revert_refusals(self, request, revision, obj=None) -> list[str]:
+        """
+        A revert edits every record of the revision: the policy must allow
+        each edit, and from one record's history the revision may hold
+        nothing but the record and its parts.
+        """
+        if obj is not None and not audit.holds_only(revision, obj):
+            return [
+                gettext(
+                    "This version was saved together with other records (by a fixture load or "
+                    "an action on several records): reverting to it would change them too, so it "
+                    "cannot be reverted from this record's history."
+                )
+            ]
         refused = []
         for version in revision.version_set.all():
             model = version._model

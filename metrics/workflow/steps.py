@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from metrics import audit
 from metrics.models import (
     WORKFLOW_FIELDS,
     PublicationState,
@@ -31,14 +32,6 @@ from metrics.models import (
 from metrics.workflow import history, policy
 from metrics.workflow.policy import Step
 
-# Revision comments in the audit history (English, as the rest of the log).
-STEP_COMMENTS = {
-    Step.SUBMIT: "Submitted for review",
-    Step.PUBLISH: "Published",
-    Step.RETURN: "Returned to draft",
-    Step.WITHDRAW: "Withdrawn",
-    Step.REOPEN: "Reopened as a draft",
-}
 CORRECTION_SUFFIX = "--correction"
 
 
@@ -133,7 +126,7 @@ def take_step(step: Step, *, records, user, note: str = "", seen=None) -> int:
     now = timezone.now()
     with reversion.create_revision():
         reversion.set_user(user)
-        reversion.set_comment(STEP_COMMENTS[step] + (f": {note}" if note else ""))
+        reversion.set_comment(audit.step_comment(step, note))
         for record in records:
             if step == Step.PUBLISH and record.revision_of_id:
                 _apply_correction(record, user=user, note=note, now=now)
@@ -349,7 +342,7 @@ def propose_correction(*, record: Publishable, user) -> Publishable:
     correction.full_clean()
     with reversion.create_revision():
         reversion.set_user(user)
-        reversion.set_comment(f"Correction proposed for {record}")
+        reversion.set_comment(audit.correction_comment(record))
         correction.save()
         for name in record.correctable_fields():
             if model._meta.get_field(name).many_to_many:

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from reversion.models import Version
 
+from metrics import audit
 from metrics.formatting import Qualifier
 from metrics.models import Metric, Observation, PublicationState, Region, Source
 from metrics.periods import Period, PeriodType
@@ -81,7 +82,10 @@ class TestLoading:
             )
             missing = {str(pk) for pk in model.objects.values_list("pk", flat=True)} - versioned
             assert not missing, f"{label} rows without a version: {missing}"
-        comments = set(Version.objects.values_list("revision__comment", flat=True))
+        comments = {
+            audit.describe(comment)
+            for comment in Version.objects.values_list("revision__comment", flat=True)
+        }
         # The demo's release calendars are a fixture of their own, loaded after it.
         assert comments == {
             "Loaded from fixture shanxi_2020",

@@ -13,6 +13,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import CommandError
 from django.core.management.commands import loaddata
 
+from metrics import audit
+
 
 def describe(instance) -> str:
     """Name an object by its natural key where it has one, else its pk."""
@@ -32,7 +34,7 @@ class Command(loaddata.Command):
     def handle(self, *fixture_labels, **options):
         # Loaded records start their history here, like records entered in the admin.
         with reversion.create_revision(using=options.get("database")):
-            reversion.set_comment(f"Loaded from fixture {', '.join(fixture_labels)}")
+            reversion.set_comment(audit.loaded_comment(fixture_labels))
             return super().handle(*fixture_labels, **options)
 
     def save_obj(self, obj):

@@ -410,7 +410,7 @@ def observation_chart(
             return observation.value
 
         def format_value(value):
-            return format_figure(value, unit=metric.unit, scale=metric.display_scale)
+            return format_figure(value, unit=metric.unit)
 
         power, unit_label = scale_for(metric.unit, metric.display_scale)
 

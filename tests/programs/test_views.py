@@ -269,7 +269,7 @@ def test_chinese_pages_use_chinese_content_and_scales(client, shanxi):
     assert 'href="/programs/"' in programs  # the switch back to English
 
     campaign = client.get("/zh-hans/programs/linfen-county-officials-livestreaming-2020/")
-    assert "超过3000万元" in campaign.content.decode()
+    assert "超过3,000万元" in campaign.content.decode()
 
 
 def test_every_seed_figure_is_two_clicks_from_home(client, shanxi):

@@ -4,9 +4,11 @@ number of queries, bad input comes back as a form error (never a 500 and
 never a half-written row), and the review actions move records safely.
 """
 
+import io
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -646,6 +648,31 @@ class TestFiguresAsTyped:
         assert response.status_code == 302
         observation.refresh_from_db()
         assert observation.value == Decimal("10770000000")
+
+
+def test_the_admin_xlsx_export_writes_figures_as_numbers(admin_client, shanxi):
+    form = admin_client.get(url(Observation, "export")).context["form"]
+    fields = {name: "on" for name in form.fields if name.startswith("observationexport_")}
+    exported = {}
+    for number, kind in (("0", "csv"), ("1", "xlsx")):
+        response = admin_client.post(
+            url(Observation, "export"), {"format": number, "resource": "0", **fields}
+        )
+        exported[kind] = b"".join(response) if response.streaming else response.content
+    sheet = openpyxl.load_workbook(io.BytesIO(exported["xlsx"])).active
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    sales = next(
+        row
+        for row in rows
+        if row["metric"].value == "online-retail-sales" and row["region"].value == "140000"
+    )
+    assert (sales["value"].data_type, sales["value"].value) == ("n", 10.77)
+    assert (sales["yoy_change"].data_type, sales["yoy_change"].value) == ("n", 23.7)
+    assert sales["unit"].value == "billion yuan"
+    assert sales["region"].data_type == "s"  # a code, not a number
+    # The CSV keeps the same digits as text.
+    assert ",10.77,billion yuan,23.7," in exported["csv"].decode("utf-8-sig")
 
 
 # --- Review actions ------------------------------------------------------------------------

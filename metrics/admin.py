@@ -23,7 +23,7 @@ from metrics.admin_mixins import (
     StatedBasesAdminMixin,
     StrictLookupsMixin,
 )
-from metrics.exports import safe_cell
+from metrics.exports import PlainDecimal, safe_cell
 from metrics.models import (
     ImportJob,
     ImportRow,
@@ -121,6 +121,10 @@ class MetricAdmin(StatedBasesAdminMixin, SharedReferenceAdmin):
     ]
 
 
+# Columns of a release that are figures: numbers, not text, in an XLSX export.
+NUMBER_COLUMNS = ("value", "yoy_change")
+
+
 class ObservationExport(resources.ModelResource):
     """
     The admin's export: the columns of a release, so that a file exported,
@@ -156,8 +160,12 @@ class ObservationExport(resources.ModelResource):
         )
 
     def export_field(self, field, instance, **kwargs):
+        cell = export_row(instance)[COLUMNS.index(field.column_name)]
+        if field.column_name in NUMBER_COLUMNS and cell:
+            # A number in the spreadsheet; the same digits as before in the CSV.
+            return PlainDecimal(cell)
         # A quoted sentence may start like a formula: neutralised, as in every download.
-        return safe_cell(export_row(instance)[COLUMNS.index(field.column_name)])
+        return safe_cell(cell)
 
 
 class ObservationExportForm(SelectableFieldsExportForm):

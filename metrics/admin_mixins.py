@@ -7,6 +7,7 @@ screens on top of these.
 import dataclasses
 import functools
 from contextlib import contextmanager
+from decimal import Decimal
 
 import reversion
 from django import forms
@@ -16,6 +17,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -28,6 +30,7 @@ from reversion.models import Version
 
 from metrics import audit
 from metrics.admin_keys import CheckedKeysMixin
+from metrics.formatting import format_amount, parse_amount
 from metrics.models import (
     WORKFLOW_FIELDS,
     LockVersioned,
@@ -162,6 +165,67 @@ class StatedBasesAdminMixin:
                 for statement in statements
             ),
         )
+
+
+# --- Figures as people type them -----------------------------------------------------
+
+AMOUNT_HINT = _("Type it in full or with a scale: 2亿, 8,500万, 200 million, 10.77 billion.")
+
+
+class AmountInput(forms.TextInput):
+    """
+    A figure shown in the scale its size calls for ("200 million", "2亿"),
+    every stored digit kept and no trailing zeros: never "200000000.000000".
+    """
+
+    def format_value(self, value):
+        if isinstance(value, Decimal):
+            return format_amount(value)
+        return super().format_value(value)
+
+
+class AmountField(forms.DecimalField):
+    """
+    A Decimal typed as people write it (metrics.formatting.parse_amount):
+    in full, with separators, or with a scale in either language. The
+    number read is exact; one the model cannot hold (too many digits or
+    decimals) is a form error, as is anything that is not a figure.
+    """
+
+    # A text input: a browser's number field would refuse "2亿".
+    widget = AmountInput
+    default_error_messages = {
+        "invalid": _(
+            "Enter a figure, in full or with a scale: 200000000, 200,000,000, 2亿 or 200 million."
+        ),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values or not str(value).strip():
+            return None
+        try:
+            return parse_amount(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class AmountFieldsMixin:
+    """
+    Every Decimal column of a screen is an AmountField; columns of amounts
+    and counts say in their help how they may be typed. Changes in percent
+    (`percent_fields`) are typed as numbers alone.
+    """
+
+    percent_fields = ("yoy_change",)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DecimalField) and not db_field.choices:
+            help_text = str(db_field.help_text or "")
+            if db_field.name not in self.percent_fields:
+                help_text = f"{help_text} {AMOUNT_HINT}".strip()
+            kwargs.setdefault("form_class", AmountField)
+            kwargs.setdefault("help_text", help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 # --- History ----------------------------------------------------------------------------
@@ -308,7 +372,7 @@ class StrictLookupsMixin:
         return super().lookup_allowed(lookup, value, request)
 
 
-class AuditedAdmin(StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
+class AuditedAdmin(AmountFieldsMixin, StrictLookupsMixin, ScopedChoicesMixin, VersionAdmin):
     """
     Every save, inlines included, is a django-reversion revision with its
     author: the history page shows field-level differences and can revert

@@ -666,9 +666,8 @@ def observation_chart(
         plotted = with_values
 
         def format_value(value, qualifier=Qualifier.EXACT):
-            return format_figure(
-                value, unit=metric.unit, scale=metric.display_scale, qualifier=qualifier
-            )
+            # Each figure in the scale its size calls for; the axis shares the display scale.
+            return format_figure(value, unit=metric.unit, qualifier=qualifier)
 
         def point(observation):
             qualifier = observation.value_qualifier

@@ -9,6 +9,7 @@ import csv
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from itertools import batched
 
 from django.core.exceptions import BadRequest
@@ -35,6 +36,24 @@ def safe_cell(value) -> str:
     if text.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+class PlainDecimal(Decimal):
+    """A Decimal written out as plain digits ("0.000000001", never "1E-9") in a CSV."""
+
+    def __str__(self):
+        return format(self, "f")
+
+
+def spreadsheet_cell(value):
+    """
+    A cell of an XLSX download: a count or an amount stays a number, which
+    a spreadsheet sums, sorts and charts; anything else is text, through
+    `safe_cell`. (True and False are ints to Python, not counts.)
+    """
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value
+    return safe_cell(value)
 
 
 def restored_cell(text: str) -> str:
@@ -86,7 +105,8 @@ def csv_response(rows: Iterable[Iterable], filename: str) -> StreamingHttpRespon
 
 def xlsx_response(rows: Iterable[Iterable], filename: str) -> FileResponse:
     """
-    Write rows to an XLSX file in openpyxl's write-only mode and stream the file.
+    Write rows to an XLSX file in openpyxl's write-only mode and stream the
+    file; numbers are written as numbers (`spreadsheet_cell`).
 
     An XLSX file is a zip whose index comes last, so it cannot be sent
     before it is complete; write-only mode keeps memory flat while it is
@@ -97,7 +117,7 @@ def xlsx_response(rows: Iterable[Iterable], filename: str) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=filename[:31])
     for row in rows:
-        sheet.append([safe_cell(cell) for cell in row])
+        sheet.append([spreadsheet_cell(cell) for cell in row])
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(handle)
     handle.seek(0)

@@ -309,6 +309,9 @@ def _read_xlsx(stream) -> ReleaseRows:
 def _cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float):
+        # A number cell as its shortest digits, never "1e-09".
+        return format(Decimal(repr(value)), "f")
     return str(value)
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from metrics.admin import SharedReferenceAdmin
 from metrics.admin_mixins import (
+    AmountFieldsMixin,
     AuditedAdmin,
     LockedInlineMixin,
     LockedModelForm,
@@ -59,7 +60,7 @@ class SectorAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
-class ProgramPartInline(StatedBasesAdminMixin, ScopedChoicesMixin):
+class ProgramPartInline(StatedBasesAdminMixin, AmountFieldsMixin, ScopedChoicesMixin):
     """Inline rows of a program change exactly when the policy lets the program change."""
 
     extra = 0
@@ -230,7 +231,7 @@ class ProgramAdmin(StatedBasesAdminMixin, ReviewAdminMixin, AuditedAdmin):
 
     @admin.display(description=_("budget"), ordering="budget_yuan")
     def display_budget(self, obj):
-        return format_figure(obj.budget_yuan, unit="yuan", scale=6) or "–"
+        return format_figure(obj.budget_yuan, unit="yuan") or "–"
 
 
 class ProgramPartAdmin(StatedBasesAdminMixin, AuditedAdmin):
@@ -277,11 +278,19 @@ class ProgramSourceAdmin(ProgramPartAdmin):
 class OutcomeAdmin(ProgramPartAdmin):
     form = with_bases(LockedModelForm, Outcome)
     exclude = ["bases"]
-    list_display = ["program", "metric", "region", "effect", "baseline_value", "target_value"]
+    list_display = ["program", "metric", "region", "effect", "display_baseline", "display_target"]
     list_filter = ["effect", "metric"]
     list_select_related = ["program", "metric", "region"]
     search_fields = ["program__title_en", "program__title_zh", "metric__name_en"]
     autocomplete_fields = ["program", "metric", "region"]
+
+    @admin.display(description=_("baseline value"))
+    def display_baseline(self, obj):
+        return obj.metric.format_value(obj.baseline_value) or "–"
+
+    @admin.display(description=_("target value"))
+    def display_target(self, obj):
+        return obj.metric.format_value(obj.target_value) or "–"
 
 
 @admin.register(Activity)

@@ -81,7 +81,7 @@ class ProgramTable(PublicTable):
         return "; ".join(f"{region.name} ({region.code})" for region in record.listed_regions)
 
     def render_budget_yuan(self, value):
-        return format_figure(value, unit="yuan", scale=6)
+        return format_figure(value, unit="yuan")
 
     def value_budget_yuan(self, value):
         return value

@@ -4,9 +4,11 @@ number of queries, bad input comes back as a form error (never a 500 and
 never a half-written row), and the review actions move records safely.
 """
 
+import io
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -576,6 +578,101 @@ class TestOtherForms:
         assert response.context["adminform"].form.errors["venue_types"]
         activity.refresh_from_db()
         assert activity.venue_types == ["farmland"]
+
+
+class TestFiguresAsTyped:
+    """Amounts are shown in their scale and may be typed as people write them."""
+
+    def test_a_budget_is_shown_in_its_scale_not_to_six_decimals(self, admin_client):
+        program = ProgramFactory(budget_yuan=Decimal("200000000"))
+        OutcomeFactory(program=program)  # 8 billion to 20 billion yuan
+        english = admin_client.get(url(Program, "change", program.pk)).content.decode()
+        assert 'value="200 million"' in english
+        assert 'value="8 billion"' in english and 'value="20 billion"' in english
+        assert ".000000" not in english and "200000000.00" not in english
+        chinese = admin_client.get("/zh-hans" + url(Program, "change", program.pk))
+        assert 'value="2亿"' in chinese.content.decode()
+
+    @pytest.mark.parametrize(
+        ("typed", "saved"),
+        [
+            ("2亿", "200000000"),
+            ("2 亿元", "200000000"),
+            ("8,500万", "85000000"),
+            ("200 million", "200000000"),
+            ("800,000", "800000"),
+            ("1234567.89", "1234567.89"),
+        ],
+    )
+    def test_a_budget_typed_with_a_scale_is_saved_exactly(self, admin_client, typed, saved):
+        program = ProgramFactory()
+        data = change_data(admin_client, program, budget_yuan=typed)
+        response = admin_client.post(url(Program, "change", program.pk), data)
+        assert response.status_code == 302
+        program.refresh_from_db()
+        assert program.budget_yuan == Decimal(saved)
+
+    @pytest.mark.parametrize("typed", ["2 foo", "two hundred million", "2亿亿", "1,23"])
+    def test_anything_else_is_a_form_error_and_nothing_is_saved(self, admin_client, typed):
+        assert_change_refused(
+            admin_client,
+            ProgramFactory(budget_yuan=Decimal("800000")),
+            "Enter a figure, in full or with a scale: 200000000, 200,000,000, 2亿 or 200 million.",
+            budget_yuan=typed,
+        )
+
+    def test_more_decimals_than_the_column_keeps_is_refused_not_rounded(self, admin_client):
+        assert_change_refused(
+            admin_client,
+            ProgramFactory(budget_yuan=Decimal("800000")),
+            "Ensure that there are no more than 2 decimal places.",
+            budget_yuan="0.123",
+        )
+
+    def test_an_observation_keeps_every_digit_through_its_form(self, admin_client):
+        # (SQLite keeps 15 significant digits; the column itself keeps 24.)
+        observation = ObservationFactory(value=Decimal("1234567.123456"))
+        page = admin_client.get(url(Observation, "change", observation.pk)).content.decode()
+        assert 'value="1,234,567.123456"' in page
+        # Posted back as the page shows it.
+        data = change_data(admin_client, observation, value="1,234,567.123456")
+        response = admin_client.post(url(Observation, "change", observation.pk), data)
+        assert response.status_code == 302
+        observation.refresh_from_db()
+        assert observation.value == Decimal("1234567.123456")
+
+    def test_a_changed_observation_is_read_in_its_scale(self, admin_client):
+        observation = ObservationFactory(value=Decimal("1"))
+        data = change_data(admin_client, observation, value="10.77 billion")
+        response = admin_client.post(url(Observation, "change", observation.pk), data)
+        assert response.status_code == 302
+        observation.refresh_from_db()
+        assert observation.value == Decimal("10770000000")
+
+
+def test_the_admin_xlsx_export_writes_figures_as_numbers(admin_client, shanxi):
+    form = admin_client.get(url(Observation, "export")).context["form"]
+    fields = {name: "on" for name in form.fields if name.startswith("observationexport_")}
+    exported = {}
+    for number, kind in (("0", "csv"), ("1", "xlsx")):
+        response = admin_client.post(
+            url(Observation, "export"), {"format": number, "resource": "0", **fields}
+        )
+        exported[kind] = b"".join(response) if response.streaming else response.content
+    sheet = openpyxl.load_workbook(io.BytesIO(exported["xlsx"])).active
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    sales = next(
+        row
+        for row in rows
+        if row["metric"].value == "online-retail-sales" and row["region"].value == "140000"
+    )
+    assert (sales["value"].data_type, sales["value"].value) == ("n", 10.77)
+    assert (sales["yoy_change"].data_type, sales["yoy_change"].value) == ("n", 23.7)
+    assert sales["unit"].value == "billion yuan"
+    assert sales["region"].data_type == "s"  # a code, not a number
+    # The CSV keeps the same digits as text.
+    assert ",10.77,billion yuan,23.7," in exported["csv"].decode("utf-8-sig")
 
 
 # --- Review actions ------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from metrics.formatting import DisplayScale, Qualifier, Unit, format_figure
+from metrics.formatting import DisplayScale, Qualifier, Unit, format_figure, scale_for
 from metrics.links import record_url
 from metrics.models.publication import (
     LockVersioned,
@@ -16,7 +17,7 @@ from metrics.models.publication import (
     correction_constraints,
 )
 from metrics.statements import StatedBases
-from metrics.translation import Translated
+from metrics.translation import Translated, is_chinese
 
 
 class MetricQuerySet(PublishableQuerySet):
@@ -162,9 +163,35 @@ class Metric(StatedBases, Publishable, LockVersioned):
                 )
 
     def format_value(
-        self, value: Decimal | None, qualifier: str = Qualifier.EXACT, language: str | None = None
+        self,
+        value: Decimal | None,
+        qualifier: str = Qualifier.EXACT,
+        language: str | None = None,
+        *,
+        in_display_scale: bool = False,
     ) -> str:
-        """Write a value of this metric in its display scale: "10.77 billion yuan"."""
+        """
+        Write a value of this metric in the scale its size calls for: "85
+        million yuan", "10.77 billion yuan"; `in_display_scale` writes it
+        in the metric's display scale, for figures read along one scale.
+        """
+        scale = self.display_scale if in_display_scale else None
         return format_figure(
-            value, unit=self.unit, scale=self.display_scale, qualifier=qualifier, language=language
+            value, unit=self.unit, scale=scale, qualifier=qualifier, language=language
         )
+
+    def unit_description(self, language: str | None = None) -> str:
+        """
+        The unit as the metric page states it, with the scale its charts'
+        axes share: "yuan; charts in billion yuan", "元；图表以亿元为单位".
+        """
+        unit = self.get_unit_display()
+        if not self.display_scale or self.unit not in (Unit.YUAN, Unit.US_DOLLAR, Unit.COUNT):
+            return str(unit)
+        _power, scaled = scale_for(self.unit, self.display_scale, language)
+        if not is_chinese(language) and self.unit == Unit.COUNT:
+            scaled = f"{scaled}s"  # "charts in millions"
+        return gettext("%(unit)s; charts in %(scaled_unit)s") % {
+            "unit": unit,
+            "scaled_unit": scaled,
+        }

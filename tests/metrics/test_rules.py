@@ -474,8 +474,7 @@ class TestMessages:
 
     def test_english(self, violation):
         assert violation.message == (
-            "Rural sales in Linfen, Jan–Jun 2020: 12 billion yuan > 10 billion yuan "
-            "(±0 billion yuan)."
+            "Rural sales in Linfen, Jan–Jun 2020: 12 billion yuan > 10 billion yuan (±0 yuan)."
         )
 
     def test_chinese_when_chinese_is_active(self, violation):

@@ -117,9 +117,7 @@ def test_the_api_flags_the_derived_national_figure_with_its_open_warnings(client
 
 def test_the_download_lists_each_figure_s_open_warnings(client, shanxi):
     archive = read_zip(client)
-    warnings = list(
-        csv.DictReader(io.StringIO(archive.read("warnings.csv").decode("utf-8-sig")))
-    )
+    warnings = list(csv.DictReader(io.StringIO(archive.read("warnings.csv").decode("utf-8-sig"))))
     derived = Observation.objects.get(region__code="100000", basis="derived")
     of_derived = [row for row in warnings if row["observation_id"] == str(derived.pk)]
     assert len(of_derived) == 2

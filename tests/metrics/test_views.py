@@ -207,6 +207,25 @@ def test_chinese_metric_page_uses_chinese_scale(client, shanxi):
     assert "2020年1-6月" in html
 
 
+def test_a_metric_page_writes_each_figure_in_its_own_scale(client, shanxi):
+    metric = Metric.objects.get(slug="online-retail-sales")  # shown in billions on its chart
+    ObservationFactory(
+        published=True,
+        metric=metric,
+        region=Region.objects.get(code="141000"),
+        period=Period.year_to_date(2020, 6),
+        value=Decimal("85000000"),
+        yoy_change=Decimal("-5.9"),
+    )
+    html = client.get("/metrics/online-retail-sales/").content.decode()
+    assert "85 million yuan" in html and "0.085 billion" not in html
+    assert "-5.9%" in html
+    assert "yuan; charts in billion yuan" in html
+    chinese = client.get("/zh-hans/metrics/online-retail-sales/").content.decode()
+    assert "8,500万元" in chinese and "0.85亿" not in chinese
+    assert "元；图表以亿元为单位" in chinese  # needs the new catalogue entry
+
+
 def test_year_filter_matches_the_period_end(client, shanxi):
     rows = read_csv(
         client.get("/metrics/rural-share-of-online-retail-sales/observations.csv?year=2019")

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -149,10 +150,29 @@ def test_xlsx_export_matches_the_csv(client, shanxi):
     response = client.get("/programs/export.xlsx?status=active")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    xlsx_rows = [
-        ["" if cell is None else str(cell) for cell in row] for row in workbook.active.values
-    ]
-    assert xlsx_rows == csv_rows
+    xlsx_rows = list(workbook.active.values)
+    assert len(xlsx_rows) == len(csv_rows)
+    for xlsx_row, csv_row in zip(xlsx_rows, csv_rows, strict=True):
+        for cell, text in zip(xlsx_row, csv_row, strict=True):
+            if isinstance(cell, int | float):  # a number: the same number as the CSV's text
+                assert Decimal(repr(cell)) == Decimal(text)
+            else:
+                assert ("" if cell is None else cell) == text
+
+
+def test_xlsx_export_writes_budgets_and_counts_as_numbers(client, shanxi):
+    program = ProgramFactory(
+        published=True, title_en="=Budgeted", budget_yuan=Decimal("200000000"), regions=[]
+    )
+    OutcomeFactory.create_batch(2, program=program)
+    response = client.get("/programs/export.xlsx?q=Budgeted")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header, row = [cell.value for cell in sheet[1]], sheet[2]
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Budget"].data_type == "n" and cells["Budget"].value == 200000000
+    assert cells["Outcomes"].data_type == "n" and cells["Outcomes"].value == 2
+    # Text is still neutralised: the title is a string, not a formula.
+    assert cells["Program"].data_type == "s" and cells["Program"].value == "'=Budgeted"
 
 
 @pytest.mark.parametrize("payload", ["=HYPERLINK(1)", "+1+1", "-2+3", "@SUM(A1)", "\tx"])
@@ -269,7 +289,7 @@ def test_chinese_pages_use_chinese_content_and_scales(client, shanxi):
     assert 'href="/programs/"' in programs  # the switch back to English
 
     campaign = client.get("/zh-hans/programs/linfen-county-officials-livestreaming-2020/")
-    assert "超过3000万元" in campaign.content.decode()
+    assert "超过3,000万元" in campaign.content.decode()
 
 
 def test_every_seed_figure_is_two_clicks_from_home(client, shanxi):

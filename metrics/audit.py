@@ -289,7 +289,70 @@ class Shown:
             return dict(field.flatchoices).get(value, value)
         if isinstance(field, models.BooleanField):
             return gettext("Yes") if value else gettext("No")
+        if field.name == "bases" and isinstance(value, dict):
+            return _bases_text(value)
         return value
+
+    def cell(self, field, value):
+        """The value as shown, with the language it is written in when that is not the page's."""
+        shown = self.value(field, value)
+        if _written_in_english(field, shown):
+            return ShownValue(shown, "en")
+        return shown
+
+
+class ShownValue:
+    """
+    A stored value as the history shows it, and "en" when it is English
+    text on any page; it compares equal to the value it shows.
+    """
+
+    __slots__ = ("text", "lang")
+
+    def __init__(self, text, lang: str = ""):
+        self.text, self.lang = text, lang
+
+    def __str__(self):
+        return str(self.text)
+
+    def __eq__(self, other):
+        return self.text == (other.text if isinstance(other, ShownValue) else other)
+
+    def __hash__(self):
+        return hash(self.text)
+
+    def __repr__(self):
+        return repr(self.text)
+
+
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def _written_in_english(field, shown) -> bool:
+    """
+    Free text staff wrote in English (an `_en` column, or a note written in
+    English only): marked lang="en" on a Chinese page, as the public pages
+    mark English-only notes, so that readers and screen readers know.
+    """
+    if field is None or field.is_relation or field.choices or not isinstance(shown, str):
+        return False
+    if field.name.endswith("_en"):
+        return True
+    textual = isinstance(field, models.CharField | models.TextField | models.JSONField)
+    return textual and not isinstance(field, models.SlugField) and not CJK.search(shown)
+
+
+def _bases_text(bases: dict) -> str:
+    """Statement bases ({statement: {basis, note, source}}) as a sentence per statement."""
+    from metrics.statements import Basis
+
+    labels = dict(Basis.choices)
+    return "; ".join(
+        f"{name}: {labels.get(stated.get('basis'), stated.get('basis') or '–')}"
+        + (f" – {stated['note']}" if stated.get("note") else "")
+        for name, stated in sorted(bases.items())
+        if isinstance(stated, dict)
+    )
 
 
 def history_page(record, page_number) -> tuple[Page, list[dict]]:
@@ -346,6 +409,7 @@ def history_page(record, page_number) -> tuple[Page, list[dict]]:
             }
         )
     shown.fetch()
+    part_names = _part_names([part for entry in entries for part, _changes in entry["related"]])
     log_entries = _log_entries(record, entries)
     for entry in entries:
         entry["comment"] = describe(
@@ -353,20 +417,46 @@ def history_page(record, page_number) -> tuple[Page, list[dict]]:
             log_entry=matching_log_entry(entry["revision"], log_entries),
         )
         entry["changes"] = [
-            (label, shown.value(field, old), shown.value(field, new))
+            (label, shown.cell(field, old), shown.cell(field, new))
             for field, label, old, new in entry["changes"]
         ]
         entry["related"] = [
             (
-                f"{capfirst(part._model._meta.verbose_name)} “{part.object_repr}”",
+                _part_label(part, part_names),
                 [
-                    (label, shown.value(field, old), shown.value(field, new))
+                    (label, shown.cell(field, old), shown.cell(field, new))
                     for field, label, old, new in changes
                 ],
             )
             for part, changes in entry.pop("related")
         ]
     return page, entries
+
+
+def _part_label(part: Version, part_names: dict[Version, str]) -> str:
+    name = part_names.get(part, part.object_repr)
+    return f"{capfirst(part._model._meta.verbose_name)} “{name}”"
+
+
+def _part_names(parts: list[Version]) -> dict[Version, str]:
+    """
+    Parts named as they are named now, in the reader's language (the name
+    stored with a version was written in the language of whoever saved
+    it); one query per kind of part. A deleted part keeps its stored name.
+    """
+    wanted: dict[type[models.Model], set] = {}
+    for part in parts:
+        wanted.setdefault(part._model, set()).add(part.object_id)
+    current = {
+        (model, str(record.pk)): str(record)
+        for model, keys in wanted.items()
+        for record in model._base_manager.filter(pk__in=keys)
+    }
+    return {
+        part: current[(part._model, str(part.object_id))]
+        for part in parts
+        if (part._model, str(part.object_id)) in current
+    }
 
 
 def _own_parts(record, revision_ids) -> tuple[dict[int, list[Version]], set[int]]:

@@ -83,9 +83,11 @@ DJANGO_UNTRANSLATED = re.compile(
 # A Latin word: two letters or more, so that "T" of "GB/T" and unit
 # letters pass.
 WORD = re.compile(r"[A-Za-z]{2,}")
-# Addresses and identifiers are not words a reader reads.
+# Addresses, identifiers and the masked start of a password hash ("GS*****",
+# random letters) are not words a reader reads.
 NOT_PROSE = re.compile(
     r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+|/[\w/.-]*|\b[\w]+(?:[-_.][\w]+)+\b"
+    r"|\S*\*{4,}\S*"
 )
 VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",

@@ -8,7 +8,9 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, Operation
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger("config.database")
 
@@ -38,6 +40,17 @@ def healthz(request):
         logger.warning("Health check: database unavailable: %s", error)
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@csrf_exempt
+def set_language(request):
+    """
+    Django's language switch (the language cookie, then back to the page in
+    that language). Without the form token: public pages are cached for
+    everyone and hold none, and a forged switch changes nothing but the
+    language a visitor reads in, which the switch on every page undoes.
+    """
+    return i18n.set_language(request)
 
 
 def _page(template, status):

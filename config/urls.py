@@ -1,13 +1,13 @@
 """URL configuration: public pages and the admin in English and Chinese, the open-data API."""
 
 from django.conf import settings
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from config import views
+from config.locale import localized_patterns
 from metrics.api import MetricViewSet, ObservationViewSet, RegionViewSet, SourceViewSet
 from programs.api import OrganisationViewSet, ProgramViewSet
 
@@ -27,7 +27,7 @@ handler500 = views.server_error
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(api.urls)),
@@ -36,9 +36,9 @@ urlpatterns = [
 if settings.BENCH_ENDPOINTS:
     urlpatterns.append(path("bench/floor", views.bench_floor))
 
-urlpatterns += i18n_patterns(
+# In the visitor's language unprefixed, permanently in one with /zh-hans/ or /en/ (config.locale).
+urlpatterns += localized_patterns(
     path("admin/", admin.site.urls),
     path("", include("programs.urls")),
     path("", include("metrics.urls")),
-    prefix_default_language=False,
 )

@@ -13,7 +13,9 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from metrics.models import Region
 from metrics.workflow.policy import Role
@@ -59,6 +61,17 @@ def favicon(request):
     response = HttpResponsePermanentRedirect(static("favicon.svg"))
     patch_cache_control(response, public=True, max_age=FAVICON_CACHED_FOR)
     return response
+
+
+@csrf_exempt
+def set_language(request):
+    """
+    Django's language switch (the language cookie, then back to the page in
+    that language). Without the form token: public pages are cached for
+    everyone and hold none, and a forged switch changes nothing but the
+    language a visitor reads in, which the switch on every page undoes.
+    """
+    return i18n.set_language(request)
 
 
 def _page(template, status):

@@ -11,6 +11,11 @@ a read replica alike, and nothing has to remember to invalidate. Sessions,
 sign-in attempts, logs, jobs and drafts never move it, so nothing a
 visitor (or staff, outside published content) does empties the cache.
 
+A page is kept per language too: the one it is served in (config.locale:
+from the address, else the language cookie, else Accept-Language), never
+the visitor's Accept-Language itself, so an address has at most one page
+per language, and a Chinese visitor is never handed the English page.
+
 The version is read before the page is rendered, so a cached page is never
 older than its key. Signed-in staff always get a freshly rendered page;
 everyone else, whatever cookies they send, is served from the cache. The
@@ -116,8 +121,9 @@ def remembered_records(name: str, pks: list, build: Callable[[list], dict]) -> l
 
 
 def _page_key(request) -> str:
-    # The whole address: API answers hold absolute links (pagination),
-    # and the API's media type may ask for another layout (indent).
+    # The language served, not the header that asked for it; the whole
+    # address: API answers hold absolute links (pagination); the API's
+    # media type may ask for another layout (indent).
     return _key(
         "public-page:",
         content_version(),

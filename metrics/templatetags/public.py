@@ -3,16 +3,28 @@
 from django import template
 from django.urls import translate_url
 
+from config.locale import is_localized, language_permalink
 from metrics.page_cache import remembered
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def page_in_language(context, language_code: str) -> str:
-    """This page's address in another language, with its filters, sort and page."""
+def language_alternates(context) -> list[tuple[str, str]]:
+    """
+    For search engines, (hreflang, absolute address) of this page: its
+    permalink in each language, and as the default the unprefixed address,
+    which follows the visitor's language. None on a page of no language.
+    """
     request = context["request"]
-    return translate_url(request.get_full_path(), language_code)
+    if not is_localized(request.path_info):
+        return []
+    here = request.get_full_path()
+    return [
+        ("en", request.build_absolute_uri(language_permalink(here, "en"))),
+        ("zh-Hans", request.build_absolute_uri(language_permalink(here, "zh-hans"))),
+        ("x-default", request.build_absolute_uri(translate_url(here, "en"))),
+    ]
 
 
 @register.tag("remember")

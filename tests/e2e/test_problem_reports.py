@@ -39,12 +39,12 @@ def test_a_report_in_chinese_on_a_phone_without_javascript(phone, live_server, d
     expect(phone).to_have_url(re.compile(rf"/zh-hans/report/observation/{figure.pk}/$"))
     expect(phone.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(phone.locator(".honeypot")).to_be_hidden()
-    for selector in ("textarea", "input[type=email]", "button[type=submit]"):
+    for selector in ("textarea", "input[type=email]", "main button[type=submit]"):
         fits(phone, selector)
 
     phone.locator("textarea").fill("上半年网络零售额的同比增速与来源不一致，请核对。")
     # Sent at once, as a program would: refused, with what was written kept.
-    phone.locator("button[type=submit]").click()
+    phone.locator("main button[type=submit]").click()
     expect(phone.locator("[role=alert]")).to_be_visible()
     expect(phone.locator("textarea")).to_have_value(
         "上半年网络零售额的同比增速与来源不一致，请核对。"
@@ -52,11 +52,11 @@ def test_a_report_in_chinese_on_a_phone_without_javascript(phone, live_server, d
     assert not ProblemReport.objects.exists()
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=ARTIFACTS / "problem-report-refused-390.png", full_page=True)
-    for selector in ("textarea", "[role=alert]", "button[type=submit]"):
+    for selector in ("textarea", "[role=alert]", "main button[type=submit]"):
         fits(phone, selector)
 
     phone.wait_for_timeout(3500)  # a reader takes a few seconds
-    phone.locator("button[type=submit]").click()
+    phone.locator("main button[type=submit]").click()
 
     expect(phone).to_have_url(re.compile(rf"/zh-hans/report/observation/{figure.pk}/thanks/$"))
     [report] = ProblemReport.objects.all()

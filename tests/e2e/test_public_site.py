@@ -68,7 +68,7 @@ def test_filter_sort_and_paginate_the_program_list(page, live_server, demo):
 
 def test_language_switch_keeps_the_view_and_formats_numbers_in_chinese(page, live_server, demo):
     page.goto(live_server.url + "/programs/?kind=platform_partnership")
-    page.get_by_role("link", name="中文").click()
+    page.get_by_role("button", name="中文").click()
 
     expect(page).to_have_url(re.compile(r"/zh-hans/programs/\?kind=platform_partnership$"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
@@ -76,8 +76,9 @@ def test_language_switch_keeps_the_view_and_formats_numbers_in_chinese(page, liv
 
     page.goto(live_server.url + "/zh-hans/")
     expect(page.locator("main")).to_contain_text("107.7亿元")
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("button", name="English").click()
     expect(page).to_have_url(live_server.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 def test_csv_download_holds_exactly_the_filtered_rows(page, live_server, demo):

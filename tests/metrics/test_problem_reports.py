@@ -241,7 +241,9 @@ def test_the_form_is_a_plain_post_with_its_csrf_token(figure, later):
     """No JavaScript: what the page's form holds, sent back with its cookie, is enough."""
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(report_url(figure)).content.decode()
-    form = page[page.index("<form") : page.index("</form>")]
+    # The report form, in the page's main part (the header holds the language switch).
+    start = page.index("<form", page.index("<main"))
+    form = page[start : page.index("</form>", start)]
     assert 'method="post"' in form and "<script" not in page
     parser = FormParser()
     parser.feed(form)

@@ -286,7 +286,9 @@ def test_chinese_pages_use_chinese_content_and_scales(client, shanxi):
 
     programs = client.get("/zh-hans/programs/").content.decode()
     assert "与互联网平台合作" in programs
-    assert 'href="/programs/"' in programs  # the switch back to English
+    # The switch back to English, to this page.
+    assert 'name="next" value="/zh-hans/programs/"' in programs
+    assert 'name="language" value="en"' in programs
 
     campaign = client.get("/zh-hans/programs/linfen-county-officials-livestreaming-2020/")
     assert "超过3,000万元" in campaign.content.decode()

@@ -154,7 +154,7 @@ def test_an_outcome_chart_on_a_phone_shows_its_baseline(
 
 
 @pytest.mark.parametrize(
-    ("language", "written"), [("en", "more than 30 million yuan"), ("zh-hans", "超过3000万元")]
+    ("language", "written"), [("en", "more than 30 million yuan"), ("zh-hans", "超过3,000万元")]
 )
 def test_a_qualified_figure_is_charted_with_its_qualifier(
     phone, live_server, demo, language, written

@@ -197,7 +197,7 @@ def campaign_chart(language: str) -> Chart:
 
 
 @pytest.mark.parametrize(
-    ("language", "written"), [("en", "more than 30 million yuan"), ("zh-hans", "超过3000万元")]
+    ("language", "written"), [("en", "more than 30 million yuan"), ("zh-hans", "超过3,000万元")]
 )
 def test_a_qualified_figure_is_written_with_its_qualifier(language, written):
     with translation.override(language):

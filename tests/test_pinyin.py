@@ -13,6 +13,7 @@ import pytest
 from metrics.models import Region
 from metrics.pinyin import compare
 from metrics.translation import name_order
+from tests.factories import OrganisationFactory
 
 # The demo's names, in pinyin order; both databases give these orders.
 PROGRAMS = [
@@ -104,3 +105,38 @@ def test_the_sqlite_collation_orders_digits_han_then_latin_as_icu_does():
     names = ["Zeta", "abc", "银行", "大同", "2024年"]
     ordered = sorted(names, key=cmp_to_key(compare))
     assert ordered == ["2024年", "大同", "银行", "abc", "Zeta"]
+
+
+def changelist_names(client, url):
+    html = client.get(url).content.decode()
+    return re.findall(r'<td class="field-name_zh">([^<]+)</td>', html)
+
+
+# With an office whose English name comes first and its Chinese name last.
+ORGANISATIONS = [
+    "阿里巴巴",
+    "电子商务和信息化促进处",
+    "抖音",
+    "京东",
+    "快手",
+    "山西省商务厅",
+    "驻京联络处",
+]
+
+
+@pytest.mark.django_db
+def test_the_chinese_admin_lists_organisations_in_pinyin_order(admin_client, shanxi):
+    OrganisationFactory(name_en="Beijing liaison office", name_zh="驻京联络处")
+    # The default order (by name), and the Chinese name's column asked for.
+    assert changelist_names(admin_client, "/zh-hans/admin/programs/organisation/") == ORGANISATIONS
+    by_column = changelist_names(admin_client, "/zh-hans/admin/programs/organisation/?o=-2")
+    assert by_column == ORGANISATIONS[::-1]
+
+
+@pytest.mark.django_db
+def test_the_english_admin_lists_organisations_by_english_name(admin_client, shanxi):
+    OrganisationFactory(name_en="Beijing liaison office", name_zh="驻京联络处")
+    html = admin_client.get("/admin/programs/organisation/").content.decode()
+    names = re.findall(r'<th class="field-name_en"><a [^>]*>([^<]+)</a></th>', html)
+    assert names == sorted(names)
+    assert names[1] == "Beijing liaison office"

@@ -51,10 +51,6 @@ class Translated:
                 return chinese
         return getattr(instance, f"{self.name}_en")
 
-    def order_field(self, language: str | None = None) -> str:
-        """The column to sort by for the reader's language."""
-        return f"{self.name}_zh" if is_chinese(language) else f"{self.name}_en"
-
     def order(self, language: str | None = None, *, descending: bool = False):
         """The order by this name for the reader's language (pinyin in Chinese)."""
         return name_order(self.name, language, descending=descending)

@@ -42,6 +42,7 @@ from metrics.models import (
 )
 from metrics.pagination import CappedPaginator
 from metrics.statements import described_statements
+from metrics.translation import is_chinese, name_order
 from metrics.workflow import history, policy, steps
 from metrics.workflow.policy import Step, WorkflowError
 from metrics.workflow.scope import RegionScope
@@ -331,12 +332,42 @@ class ScopedChoicesMixin(CheckedKeysMixin):
 
 
 class IndexedSortChangeList(ChangeList):
-    """Honours `?o=` only for the columns the screen lets people sort (`sortable_by`)."""
+    """
+    Honours `?o=` only for the columns the screen lets people sort
+    (`sortable_by`). Chinese names sort by pinyin (metrics.pinyin): a
+    column of them always, and a list in its default order by name when
+    the admin is in Chinese.
+    """
 
     def get_ordering_field(self, field_name):
         if self.sortable_by is not None and field_name not in self.sortable_by:
             return None
-        return super().get_ordering_field(field_name)
+        order_field = super().get_ordering_field(field_name)
+        if isinstance(order_field, str) and self._is_name(order_field, "_zh"):
+            return name_order(order_field.removesuffix("_zh"), "zh-hans")
+        return order_field
+
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        if not is_chinese():
+            return ordering
+        return [self._in_chinese(field) for field in ordering]
+
+    def _in_chinese(self, field):
+        if not isinstance(field, str):
+            return field
+        name = field.removeprefix("-")
+        if not self._is_name(name, "_en"):
+            return field
+        return name_order(name.removesuffix("_en"), descending=field.startswith("-"))
+
+    def _is_name(self, field, suffix):
+        # A text column of the model itself with its other-language sibling.
+        if not field.endswith(suffix) or LOOKUP_SEP in field:
+            return False
+        names = {f.name for f in self.model._meta.concrete_fields}
+        base = field.removesuffix(suffix)
+        return {f"{base}_en", f"{base}_zh"} <= names
 
 
 class StrictLookupsMixin:

@@ -99,8 +99,7 @@ class PublicTable(tables.Table):
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
     def order_by_translated(self, queryset, is_descending, descriptor):
-        field = descriptor.order_field()
-        return queryset.order_by(f"-{field}" if is_descending else field, "pk"), True
+        return queryset.order_by(descriptor.order(descending=is_descending), "pk"), True
 
 
 class _CopiedColumns(OrderedDict):

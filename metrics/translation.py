@@ -6,7 +6,24 @@ Content is entered twice, in English (`title_en`) and Simplified Chinese
 where a translation library would add hidden fields to every model.
 """
 
+from django.db.models import F
+from django.db.models.functions import Collate
 from django.utils.translation import get_language
+
+from metrics.pinyin import PINYIN
+
+
+def name_order(name: str, language: str | None = None, *, descending: bool = False):
+    """
+    The order of a translated name (`name` is the column or lookup without
+    `_en`/`_zh`, such as "title" or "metric__name") for the reader's language:
+    Chinese by pinyin (the `pinyin` collation, metrics.pinyin), English as stored.
+    """
+    if is_chinese(language):
+        expression = Collate(F(f"{name}_zh"), PINYIN)
+    else:
+        expression = F(f"{name}_en")
+    return expression.desc() if descending else expression.asc()
 
 
 def is_chinese(language: str | None = None) -> bool:
@@ -34,6 +51,6 @@ class Translated:
                 return chinese
         return getattr(instance, f"{self.name}_en")
 
-    def order_field(self, language: str | None = None) -> str:
-        """The column to sort by for the reader's language."""
-        return f"{self.name}_zh" if is_chinese(language) else f"{self.name}_en"
+    def order(self, language: str | None = None, *, descending: bool = False):
+        """The order by this name for the reader's language (pinyin in Chinese)."""
+        return name_order(self.name, language, descending=descending)

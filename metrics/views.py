@@ -42,6 +42,7 @@ from metrics.reports import (
     seconds_over_report_budget,
 )
 from metrics.tables import DEFAULT_PER_PAGE, MetricTable, ObservationTable
+from metrics.translation import name_order
 
 # The chart follows the latest years of the chosen figures: a whole history
 # of monthly figures grows without bound and would not fit the chart's width.
@@ -162,7 +163,7 @@ class MetricFigureView(FigureMixin, MetricDetailView):
             return figure.svg(standalone=True) if figure.has_figures else ""
         sources = Source.objects.filter(
             pk__in=self.filterset.qs.order_by().values("source")
-        ).order_by("title_en")
+        ).order_by(name_order("title"))
         return figure.document(credit=credit_line(sources))
 
     def get_figure_filename(self):

@@ -19,29 +19,31 @@ from metrics.filters import (
 from metrics.models import PublicationState
 from metrics.models.publication import linked_by
 from metrics.page_cache import remembered
+from metrics.translation import name_order
 from programs.models import Organisation, Partnership, Program, Sector
 
 
 def public_partners():
-    """Organisations that partner at least one published program, by English name."""
-    return _public_partners().all()
+    """Organisations that partner at least one published program, by name (pinyin in Chinese)."""
+    return _public_partners().order_by(name_order("name"))
 
 
 def public_sectors():
-    """Sectors of at least one published program, by English name."""
-    return _public_sectors().all()
+    """Sectors of at least one published program, by name (pinyin in Chinese)."""
+    return _public_sectors().order_by(name_order("name"))
 
 
 # Built once: the queries' shape never changes, and building one (subqueries,
-# joins) cost more than a filter form's rendering. Callers get a copy (.all()),
-# never the kept queryset, whose results would be cached.
+# joins) cost more than a filter form's rendering. Callers get a copy ordered
+# for the reader's language, never the kept queryset, whose results would be
+# cached.
 @cache
 def _public_partners():
     return linked_by(
         Organisation.objects.published(),
         Partnership.objects.filter(program__publication_state=PublicationState.PUBLISHED),
         "organisation_id",
-    ).order_by("name_en")
+    )
 
 
 @cache
@@ -52,7 +54,7 @@ def _public_sectors():
             program__publication_state=PublicationState.PUBLISHED
         ),
         "sector_id",
-    ).order_by("name_en")
+    )
 
 
 def slug_options(name: str, choices) -> list[tuple[str, str]]:

@@ -7,7 +7,8 @@ from django.utils.translation import ngettext
 
 from metrics.formatting import format_figure
 from metrics.tables import IsoDateColumn, PublicTable, escape_cell
-from programs.models import Organisation, Program
+from metrics.translation import name_order
+from programs.models import Program
 
 REGIONS_SHOWN = 3
 
@@ -47,8 +48,8 @@ class ProgramTable(PublicTable):
 
     def order_lead_organisation(self, queryset, is_descending):
         # The organisation's name as kept on the program (programs.db_triggers).
-        field = f"lead_organisation_{Organisation.name.order_field()}"
-        return queryset.order_by(f"-{field}" if is_descending else field, "pk"), True
+        order = name_order("lead_organisation_name", descending=is_descending)
+        return queryset.order_by(order, "pk"), True
 
     def order_regions(self, queryset, is_descending):
         # By the highest region a program covers, in tree order.

@@ -32,6 +32,7 @@ from metrics.page_cache import remembered
 from metrics.pagination import PublicPaginator
 from metrics.quality import open_warning_count
 from metrics.tables import DEFAULT_PER_PAGE
+from metrics.translation import name_order
 from metrics.workflow import history
 from programs.bulk import published_tables, zip_chunks
 from programs.filters import ProgramFilter
@@ -71,7 +72,7 @@ def home_parts() -> dict:
                 Observation.objects.published()
                 .latest_per_metric_in(province)
                 .for_list()
-                .order_by("metric__category", "metric__name_en")
+                .order_by("metric__category", name_order("metric__name"))
             )
         )
         # The trend of each headline covers its last years, not the whole
@@ -109,7 +110,7 @@ def home_parts() -> dict:
             Program.objects.published()
             .currently_active()
             .select_related("lead_organisation")
-            .order_by("title_en")[:HOME_PROGRAMS]
+            .order_by(name_order("title"))[:HOME_PROGRAMS]
         ),
         "metrics": list(Metric.objects.with_published_data()),
         "warning_count": open_warning_count(),
@@ -230,7 +231,7 @@ class ProgramDetailView(DetailView):
         context.update(
             ancestors=program.published_ancestors(),
             sub_programs=(
-                program.sub_programs.published().order_by("title_en")
+                program.sub_programs.published().order_by(name_order("title"))
                 if program.pk in programs_with_parts()
                 else []
             ),
@@ -314,7 +315,7 @@ class RegionDetailView(SingleTableMixin, DetailView):
                         Observation.objects.published()
                         .latest_per_metric_in(region)
                         .for_list()
-                        .order_by("metric__category", "metric__name_en")
+                        .order_by("metric__category", name_order("metric__name"))
                     )
                 )
             ),
@@ -333,7 +334,7 @@ class RegionDetailView(SingleTableMixin, DetailView):
         mapped = list(
             Metric.objects.filter(
                 Exists(published.filter(metric=OuterRef("pk"), region__parent=region))
-            ).order_by("category", "name_en")
+            ).order_by("category", name_order("name"))
         )
         drawn = None
         if mapped:

@@ -5,7 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Collate
 from django.utils.translation import gettext_lazy as _
 
 from metrics.links import record_url
@@ -18,6 +18,7 @@ from metrics.models import (
     Region,
     correction_constraints,
 )
+from metrics.pinyin import PINYIN
 from metrics.statements import StatedBases
 from metrics.translation import Translated
 from metrics.workflow.history import record_key
@@ -279,8 +280,12 @@ class Program(StatedBases, Publishable, LockVersioned):
             models.Index(
                 fields=["publication_state", "title_en", "id"], name="program_state_title"
             ),
+            # Chinese sorts by pinyin (metrics.pinyin): an index in that collation.
             models.Index(
-                fields=["publication_state", "title_zh", "id"], name="program_state_title_zh"
+                F("publication_state"),
+                Collate("title_zh", PINYIN),
+                F("id"),
+                name="program_state_title_zh",
             ),
             models.Index(fields=["publication_state", "kind", "id"], name="program_state_kind"),
             models.Index(fields=["publication_state", "status", "id"], name="program_state_status"),
@@ -304,7 +309,9 @@ class Program(StatedBases, Publishable, LockVersioned):
                 name="program_state_lead",
             ),
             models.Index(
-                fields=["publication_state", "lead_organisation_name_zh", "id"],
+                F("publication_state"),
+                Collate("lead_organisation_name_zh", PINYIN),
+                F("id"),
                 name="program_state_lead_zh",
             ),
             models.Index(fields=["title_en", "id"], name="program_title"),

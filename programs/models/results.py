@@ -11,7 +11,7 @@ from metrics.charts import Reference
 from metrics.models import LockVersioned, Observation
 from metrics.periods import Period, PeriodType
 from metrics.statements import StatedBases
-from metrics.translation import Translated
+from metrics.translation import Translated, name_order
 
 
 class ProgramPartQuerySet(models.QuerySet):
@@ -29,7 +29,9 @@ class OutcomeQuerySet(ProgramPartQuerySet):
         return super().within(scope).filter(scope.q("region__path"))
 
     def for_public(self):
-        return self.select_related("metric", "region").order_by("metric__name_en", "region__path")
+        return self.select_related("metric", "region").order_by(
+            name_order("metric__name"), "region__path"
+        )
 
 
 class OutcomeManager(models.Manager.from_queryset(OutcomeQuerySet)):

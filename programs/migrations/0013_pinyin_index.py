@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0019_pinyin_collation"),
+        ("metrics", "0018_pinyin_collation"),
         ("programs", "0012_statement_basis"),
     ]
 

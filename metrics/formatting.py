@@ -102,16 +102,24 @@ def natural_scale(
     """
     The power of ten and word a figure of its own is written in, for its
     size and the language: (6, "million") for 85,000,000 in English,
-    (4, "万") in Chinese; (0, "") for figures written in full. With
-    `exact`, only a scale in which every digit fits in three decimals.
+    (4, "万") in Chinese; (0, "") for figures written in full. The largest
+    scale in which every digit fits in three decimals; a figure that fits in
+    none is rounded in the largest scale its size allows, or with `exact`
+    written in full.
     """
     scales = _NATURAL_ZH if is_chinese(language) else _NATURAL_EN
     size = abs(value)
-    for power, smallest, word in scales:
-        if size >= Decimal(1).scaleb(smallest):
-            if not exact or _decimals_needed(value.scaleb(-power)) <= MAX_DECIMALS:
-                return power, word
-    return 0, ""
+    fitting = [
+        (power, word) for power, smallest, word in scales if size >= Decimal(1).scaleb(smallest)
+    ]
+    # The largest scale that keeps every digit: 5,150.1 billion, not 5.15
+    # trillion (51,501亿, not 5.15万亿), as statistical releases write it.
+    for power, word in fitting:
+        if _decimals_needed(value.scaleb(-power)) <= MAX_DECIMALS:
+            return power, word
+    if exact or not fitting:
+        return 0, ""
+    return fitting[0]  # a worked-out figure with more digits than anyone reads
 
 
 def shared_scale(scale: int, language: str | None = None) -> tuple[int, str]:

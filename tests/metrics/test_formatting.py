@@ -50,6 +50,9 @@ def test_each_figure_is_written_in_the_scale_its_size_calls_for(
         ("10770000000", "10.77 billion yuan", "107.7亿元"),
         ("10771000000", "10.771 billion yuan", "107.71亿元"),
         ("12007299270.073", "12.007 billion yuan", "120.073亿元"),
+        # The bureau's national sales: the largest scale that keeps every digit.
+        ("5150100000000", "5,150.1 billion yuan", "51,501亿元"),
+        ("4348100000000", "4,348.1 billion yuan", "43,481亿元"),
     ],
 )
 def test_digits_are_kept_up_to_three_decimals_in_the_scale(value, english, chinese):

@@ -760,10 +760,52 @@ class BarChart:
     def height(self) -> int:
         return self.gap + len(self.bars) * (self.bar_height + self.gap)
 
+    # The phone's drawing: each label on its own line above its bar, as
+    # wide as a phone, so that its text is not scaled below 11 CSS px.
+    narrow_width: int = 340
+
     def render(self) -> SafeString:
+        """The chart drawn wide (labels beside the bars) and narrow for phones (labels above)."""
         if not self.bars:
             return SafeString("")
         chart_id = f"bars-{zlib.crc32(self.title.encode()):08x}"
+        return SafeString(
+            self._svg(chart_id, self._wide_rows(), self.width, self.height, "chart chart-wide")
+            + self._svg(
+                f"{chart_id}-narrow",
+                self._narrow_rows(),
+                self.narrow_width,
+                self.gap + len(self.bars) * (self.bar_height + self.gap + 16),
+                "chart chart-narrow",
+            )
+        )
+
+    def _row(self, bar: Bar, *, label_x, label_y, anchor, top, x, length, number_x, number_y):
+        row = format_html(
+            "<title>{label}: {value}</title>"
+            '<text x="{label_x}" y="{label_y}" text-anchor="{anchor}" font-size="12" '
+            'fill="#333">{label}</text>'
+            '<rect x="{x}" y="{top}" width="{length}" height="{height}" fill="{colour}"/>'
+            '<text x="{number_x}" y="{number_y}" font-size="12" font-weight="bold" '
+            'fill="#1a1a1a">{value}</text>',
+            label=bar.label,
+            value=bar.value,
+            label_x=_n(label_x),
+            label_y=_n(label_y),
+            anchor=anchor,
+            x=_n(x),
+            top=_n(top),
+            length=_n(length),
+            height=self.bar_height,
+            colour=bar.colour,
+            number_x=_n(number_x),
+            number_y=_n(number_y),
+        )
+        if bar.url:
+            return format_html('<a href="{}">{}</a>', bar.url, row)
+        return format_html("<g>{}</g>", row)
+
+    def _wide_rows(self) -> list[str]:
         plot_width = self.width - self.label_width - self.number_width
         largest = max(bar.value for bar in self.bars) or 1
         rows = []
@@ -771,36 +813,54 @@ class BarChart:
             top = self.gap + index * (self.bar_height + self.gap)
             middle = top + self.bar_height / 2 + 4
             length = plot_width * bar.value / largest
-            row = format_html(
-                "<title>{label}: {value}</title>"
-                '<text x="{label_x}" y="{y}" text-anchor="end" font-size="12" fill="#333">'
-                "{label}</text>"
-                '<rect x="{x}" y="{top}" width="{length}" height="{height}" fill="{colour}"/>'
-                '<text x="{number_x}" y="{y}" font-size="12" font-weight="bold" fill="#1a1a1a">'
-                "{value}</text>",
-                label=bar.label,
-                value=bar.value,
-                label_x=self.label_width - 8,
-                y=_n(middle),
-                x=self.label_width,
-                top=top,
-                length=_n(length),
-                height=self.bar_height,
-                colour=bar.colour,
-                number_x=_n(self.label_width + length + 6),
+            rows.append(
+                self._row(
+                    bar,
+                    label_x=self.label_width - 8,
+                    label_y=middle,
+                    anchor="end",
+                    top=top,
+                    x=self.label_width,
+                    length=length,
+                    number_x=self.label_width + length + 6,
+                    number_y=middle,
+                )
             )
-            if bar.url:
-                rows.append(format_html('<a href="{}">{}</a>', bar.url, row))
-            else:
-                rows.append(format_html("<g>{}</g>", row))
+        return rows
+
+    def _narrow_rows(self) -> list[str]:
+        plot_width = self.narrow_width - self.number_width
+        largest = max(bar.value for bar in self.bars) or 1
+        rows = []
+        for index, bar in enumerate(self.bars):
+            label_y = self.gap + index * (self.bar_height + self.gap + 16) + 12
+            top = label_y + 4
+            length = plot_width * bar.value / largest
+            rows.append(
+                self._row(
+                    bar,
+                    label_x=0,
+                    label_y=label_y,
+                    anchor="start",
+                    top=top,
+                    x=0,
+                    length=length,
+                    number_x=length + 6,
+                    number_y=top + self.bar_height / 2 + 4,
+                )
+            )
+        return rows
+
+    def _svg(self, chart_id, rows, width, height, css_class) -> str:
         return format_html(
-            '<svg class="chart" viewBox="0 0 {w} {h}" width="100%" '
+            '<svg class="{css_class}" viewBox="0 0 {w} {h}" width="100%" '
             'xmlns="http://www.w3.org/2000/svg" role="img" '
             'aria-labelledby="{id}-title {id}-desc">'
             '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
             "{rows}</svg>",
-            w=self.width,
-            h=self.height,
+            css_class=css_class,
+            w=width,
+            h=height,
             id=chart_id,
             title=self.title,
             desc=self.description or "; ".join(f"{bar.label}: {bar.value}" for bar in self.bars),

@@ -41,6 +41,10 @@ MAX_NAMED_AREAS = 20
 # An inline map is drawn this wide (and at most this tall) in its own units,
 # so that on a phone its names are still about 9 pixels high.
 INLINE_WIDTH = 420
+# Region names, in the drawing's units: the inline map is drawn 420 wide and
+# shown at most that wide, down to about 340 px on a phone, where 13.5
+# units still read as 11 CSS px.
+NAME_SIZE = 13.5
 INLINE_MAX_HEIGHT = 560
 
 
@@ -341,8 +345,8 @@ class ChoroplethMap:
                     (
                         f"{area.outline.label_x:.1f}",
                         f"{area.outline.label_y:.1f}",
-                        f"{10.5 / scale:.3f}",
-                        f"{2.5 / scale:.3f}",
+                        f"{NAME_SIZE / scale:.3f}",
+                        f"{NAME_SIZE / 4 / scale:.3f}",
                         map_label(area.name),
                     )
                     for area in self.areas

@@ -18,7 +18,7 @@ SMALLEST_TEXT = 11  # CSS px
 
 # Each drawn chart text: its box, and its font size as drawn (the SVG's
 # font-size times the scale its viewBox is drawn at).
-CHART_TEXTS = """() => [...document.querySelectorAll('svg.chart')]
+CHART_TEXTS = """() => [...document.querySelectorAll('svg.chart, svg.map')]
   .filter(svg => svg.getBoundingClientRect().width > 0)
   .map(svg => {
     const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
@@ -116,6 +116,8 @@ def overlapping(texts):
         "/metrics/online-retail-sales/",
         "/metrics/livestream-campaign-sales/",
         "/programs/rural-ecommerce-infrastructure/",
+        "/overview/",  # bar charts
+        "/regions/140000/",  # a map with the regions' names
     ],
 )
 def test_chart_text_is_legible_and_never_overlaps(
@@ -127,7 +129,7 @@ def test_chart_text_is_legible_and_never_overlaps(
     charts = page.evaluate(CHART_TEXTS)
     ARTIFACTS.mkdir(exist_ok=True)
     name = path.strip("/").replace("/", "-")
-    page.locator("svg.chart:visible").first.screenshot(
+    page.locator("svg.chart:visible, svg.map:visible").first.screenshot(
         path=ARTIFACTS / f"chart-{name}-{language}-{viewport}.png"
     )
     context.close()

@@ -23,6 +23,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
@@ -552,6 +553,7 @@ class AuditedAdmin(AmountFieldsMixin, StrictLookupsMixin, ScopedChoicesMixin, Ve
             "object": obj,
             "opts": opts,
             "app_label": opts.app_label,
+            "module_name": capfirst(opts.verbose_name_plural),
             "entries": entries,
             "page_obj": page,
             "page_range": page.paginator.get_elided_page_range(page.number),

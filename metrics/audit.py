@@ -24,6 +24,8 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from reversion.models import Version
@@ -290,7 +292,7 @@ class Shown:
         if isinstance(field, models.BooleanField):
             return gettext("Yes") if value else gettext("No")
         if field.name == "bases" and isinstance(value, dict):
-            return _bases_text(value)
+            return _bases_text(field.model, value)
         return value
 
     def cell(self, field, value):
@@ -342,16 +344,33 @@ def _written_in_english(field, shown) -> bool:
     return textual and not isinstance(field, models.SlugField) and not CJK.search(shown)
 
 
-def _bases_text(bases: dict) -> str:
-    """Statement bases ({statement: {basis, note, source}}) as a sentence per statement."""
+def _note(note: str | None) -> SafeString:
+    """A statement's working or reasoning, marked English when it is written in English only."""
+    if not note:
+        return SafeString("")
+    if CJK.search(note):
+        return format_html(" – {}", note)
+    return format_html(' – <span lang="en">{}</span>', note)
+
+
+def _bases_text(model, bases: dict) -> SafeString:
+    """Statement bases ({statement: {basis, note, source}}), a line per statement, by label."""
     from metrics.statements import Basis
 
     labels = dict(Basis.choices)
-    return "; ".join(
-        f"{name}: {labels.get(stated.get('basis'), stated.get('basis') or '–')}"
-        + (f" – {stated['note']}" if stated.get("note") else "")
-        for name, stated in sorted(bases.items())
-        if isinstance(stated, dict)
+    stated = getattr(model, "stated", {})
+    return format_html_join(
+        mark_safe("<br>"),
+        "{}: {}{}",
+        (
+            (
+                capfirst(stated.get(name, name)),
+                labels.get(basis.get("basis"), basis.get("basis") or "–"),
+                _note(basis.get("note")),
+            )
+            for name, basis in sorted(bases.items())
+            if isinstance(basis, dict)
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from metrics.models import (
     Region,
     Source,
     ValidationRule,
-    violations_involving,
+    attach_violations,
 )
 
 
@@ -179,8 +179,7 @@ class ObservationListSerializer(serializers.ListSerializer):
     """A page of figures, whose open warnings are found for the whole page at once."""
 
     def to_representation(self, data):
-        figures = list(data.all() if isinstance(data, models.Manager) else data)
-        self.child.warnings_by_figure = violations_involving(figures)
+        figures = attach_violations(data.all() if isinstance(data, models.Manager) else data)
         return super().to_representation(figures)
 
 
@@ -223,10 +222,10 @@ class ObservationSerializer(PublicSerializer):
     @extend_schema_field(WarningSerializer(many=True))
     def get_warnings(self, observation) -> list[dict]:
         """The open data-quality warnings the figure takes part in."""
-        found = getattr(self, "warnings_by_figure", None)
-        if found is None:
-            found = violations_involving([observation])
-        return [violation.as_warning() for violation in found.get(observation.pk, [])]
+        violations = getattr(observation, "open_violations", None)
+        if violations is None:  # a figure on its own (the detail answer)
+            violations = attach_violations([observation])[0].open_violations
+        return [violation.warning for violation in violations]
 
     def get_period_label_en(self, observation) -> str:
         return observation.period.label("en")

@@ -91,3 +91,12 @@ def _demo_in_an_outer_transaction(django_db_setup, django_db_blocker):
 
 shanxi_once = pytest.fixture(scope="class", name="shanxi_once")(_demo_in_an_outer_transaction)
 shanxi_module = pytest.fixture(scope="module", name="shanxi_module")(_demo_in_an_outer_transaction)
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The public page cache on (the test settings turn it off), empty before and after."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    caches[settings.PUBLIC_PAGE_CACHE].clear()
+    yield
+    caches[settings.PUBLIC_PAGE_CACHE].clear()

@@ -650,7 +650,8 @@ class TestFiguresAsTyped:
         assert observation.value == Decimal("10770000000")
 
 
-def test_the_admin_xlsx_export_writes_figures_as_numbers(admin_client, shanxi):
+def export_observations(admin_client) -> dict[str, bytes]:
+    """The admin's export of figures with every column, as CSV and as XLSX."""
     form = admin_client.get(url(Observation, "export")).context["form"]
     fields = {name: "on" for name in form.fields if name.startswith("observationexport_")}
     exported = {}
@@ -659,6 +660,11 @@ def test_the_admin_xlsx_export_writes_figures_as_numbers(admin_client, shanxi):
             url(Observation, "export"), {"format": number, "resource": "0", **fields}
         )
         exported[kind] = b"".join(response) if response.streaming else response.content
+    return exported
+
+
+def test_the_admin_xlsx_export_writes_figures_as_numbers(admin_client, shanxi):
+    exported = export_observations(admin_client)
     sheet = openpyxl.load_workbook(io.BytesIO(exported["xlsx"])).active
     header = [cell.value for cell in sheet[1]]
     rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]

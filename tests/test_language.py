@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,14 +19,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shanxi_module")]
 PROGRAM = "/programs/linfen-county-officials-livestreaming-2020/"
 CHINESE_BROWSERS = ["zh-CN", "zh-Hans", "zh-TW", "zh", "zh-HK,zh;q=0.9,en;q=0.8"]
 ENGLISH_BROWSERS = ["en", "en-GB,en;q=0.9", "fr-FR,fr;q=0.9", ""]
-
-
-@pytest.fixture
-def page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
-    caches[settings.PUBLIC_PAGE_CACHE].clear()
-    yield
-    caches[settings.PUBLIC_PAGE_CACHE].clear()
 
 
 def language_of(response) -> str:

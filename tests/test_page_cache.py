@@ -33,14 +33,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
-    caches[settings.PUBLIC_PAGE_CACHE].clear()
-    yield
-    caches[settings.PUBLIC_PAGE_CACHE].clear()
-
-
 def visit(client, url, **headers):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, **headers)

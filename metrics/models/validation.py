@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import translation
-from django.utils.functional import lazy
+from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -521,7 +521,8 @@ class Violation:
         """The rule's message for the active language, or its kind's standard one."""
         return render_template(self.rule.message or self._default_message(), self.values())
 
-    def as_warning(self) -> dict:
+    @cached_property
+    def warning(self) -> dict:
         """
         The violation as open data carry it: the rule, its message in both
         languages, and every figure involved (by id), so a reader of one
@@ -789,7 +790,7 @@ def open_warnings() -> Iterator[tuple[int, dict]]:
     Memory stays flat, as in find_violations().
     """
     for violation in find_violations(Observation.objects.published()):
-        warning = violation.as_warning()
+        warning = violation.warning
         for pk in warning["observations"]:
             yield pk, warning
 

@@ -16,7 +16,7 @@ from django.test import Client, RequestFactory
 from config.clients import ClientAddressFilter, client_address
 from metrics.models import Observation
 from tests.factories import ProgramFactory, SuperuserFactory
-from tests.test_admin import url
+from tests.test_admin import export_observations
 
 pytestmark = pytest.mark.django_db
 
@@ -151,14 +151,7 @@ def test_the_admin_export_neutralises_formulas(admin_client, shanxi):
     """Reproduction: a quote of =HYPERLINK(...) came out live in the admin's CSV and XLSX."""
     formula = '=HYPERLINK("http://evil.example","q")'
     Observation.objects.filter(metric__slug="online-retail-sales").update(source_quote=formula)
-    form = admin_client.get(url(Observation, "export")).context["form"]
-    fields = {name: "on" for name in form.fields if name.startswith("observationexport_")}
-    exported = {}
-    for number, kind in (("0", "csv"), ("1", "xlsx")):
-        response = admin_client.post(
-            url(Observation, "export"), {"format": number, "resource": "0", **fields}
-        )
-        exported[kind] = b"".join(response) if response.streaming else response.content
+    exported = export_observations(admin_client)
     assert f"'{formula}".replace('"', '""') in exported["csv"].decode("utf-8-sig")
     sheet = openpyxl.load_workbook(io.BytesIO(exported["xlsx"])).active
     quotes = [row[-1].value for row in sheet.iter_rows(min_row=2)]

@@ -205,6 +205,7 @@ class ProgramDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         program = self.object
+        outline = program_outline()
         activities = list(program.activities.for_public())
         markers = [Marker(activity.start_date, activity.title) for activity in activities]
         outcomes = list(program.outcomes.for_public())
@@ -229,10 +230,10 @@ class ProgramDetailView(DetailView):
             + [result for activity in activities for result in activity.results.all()]
         )
         context.update(
-            ancestors=program.published_ancestors(),
+            ancestors=program.published_ancestors(outline),
             sub_programs=(
                 program.sub_programs.published().order_by(name_order("title"))
-                if program.pk in programs_with_parts()
+                if program.pk in outline
                 else []
             ),
             partnerships=program.partnerships.select_related("organisation").order_by(
@@ -246,21 +247,13 @@ class ProgramDetailView(DetailView):
         return context
 
 
-def programs_with_parts() -> set[int]:
+def program_outline() -> dict[int, Program]:
     """
-    The programs that published sub-programs belong to: read once per
-    content version for every program page, most of which have none.
+    The programs that published sub-programs belong to (Program.objects.outline()):
+    read once per content version for every program page's breadcrumb and
+    sub-program list, most pages having neither.
     """
-    return remembered(
-        "programs-with-parts",
-        lambda: set(
-            Program.objects.published()
-            .filter(parent__isnull=False)
-            .values_list("parent_id", flat=True)
-            .order_by()
-            .distinct()
-        ),
-    )
+    return remembered("program-outline", Program.objects.outline)
 
 
 def program_revisions(program: Program) -> list[tuple]:
@@ -268,6 +261,9 @@ def program_revisions(program: Program) -> list[tuple]:
     The program's earlier published versions, newest first, each with what
     the next version changed: (version, [(field, earlier value, later value)]).
     """
+    if program.revised_at is None:
+        # Never corrected nor withdrawn and published again (metrics.workflow.steps).
+        return []
     versions = list(PublishedVersion.objects.for_record(program))
     if not versions:
         return []

@@ -93,10 +93,22 @@ class ProgramQuerySet(PublishableQuerySet):
         return self.filter(status=Program.Status.ACTIVE)
 
     def for_detail(self):
-        """A program page's own record with its parents and lists, in few queries."""
-        return self.select_related(
-            "lead_organisation__parent", "parent__parent__parent"
-        ).prefetch_related("regions", "sectors")
+        """
+        A program page's own record with its lead organisation and lists, in
+        few queries; its parents come from `outline()`, which every page shares.
+        """
+        return self.select_related("lead_organisation__parent").prefetch_related(
+            "regions", "sectors"
+        )
+
+    def outline(self) -> dict[int, "Program"]:
+        """
+        The published programs that published sub-programs belong to, by
+        primary key, with what a breadcrumb shows of them (title, address,
+        parent): a few records however many programs there are.
+        """
+        parents = self.published().filter(parent__isnull=False).values("parent_id")
+        return self.model.objects.published().filter(pk__in=parents).only(*OUTLINE_FIELDS).in_bulk()
 
     def for_list(self):
         """
@@ -107,6 +119,10 @@ class ProgramQuerySet(PublishableQuerySet):
         return self.select_related("lead_organisation").prefetch_related(
             models.Prefetch("regions", to_attr="listed_regions")
         )
+
+
+# What a breadcrumb needs of a program (Program.published_ancestors).
+OUTLINE_FIELDS = ("slug", "title_en", "title_zh", "parent_id", "publication_state")
 
 
 class ProgramManager(models.Manager.from_queryset(ProgramQuerySet)):
@@ -367,14 +383,17 @@ class Program(StatedBases, Publishable, LockVersioned):
             for relation in self.part_relations
         }
 
-    def published_ancestors(self) -> list["Program"]:
-        """The programs this one belongs to, top first, as far as they are published."""
-        if self.parent_id is None:
-            return []
-        chain, ancestor = [], self.parent
-        while ancestor is not None and ancestor.is_published and ancestor not in chain:
+    def published_ancestors(self, outline: dict[int, "Program"] | None = None) -> list["Program"]:
+        """
+        The programs this one belongs to, top first, as far as they are
+        published; read from `outline` (ProgramQuerySet.outline()) when given.
+        """
+        if outline is None:
+            outline = Program.objects.outline()
+        chain, ancestor = [], outline.get(self.parent_id)
+        while ancestor is not None and ancestor not in chain:
             chain.append(ancestor)
-            ancestor = ancestor.parent
+            ancestor = outline.get(ancestor.parent_id)
         return chain[::-1]
 
     def outcome_series(self, outcomes=None) -> dict[tuple[int, int], list]:

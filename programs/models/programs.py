@@ -116,10 +116,29 @@ class ProgramQuerySet(PublishableQuerySet):
         program's regions as a list, `listed_regions` (a prefetched relation
         would build a queryset per row).
         """
-        return self.select_related("lead_organisation").prefetch_related(
-            models.Prefetch("regions", to_attr="listed_regions")
+        return (
+            self.select_related("lead_organisation")
+            .prefetch_related(models.Prefetch("regions", to_attr="listed_regions"))
+            .defer(*LIST_DEFERRED_FIELDS)
         )
 
+
+# What no table of programs shows: long texts and JSON that every row would
+# otherwise read, decode and copy.
+LIST_DEFERRED_FIELDS = (
+    "summary_en",
+    "summary_zh",
+    "description_en",
+    "description_zh",
+    "bases",
+    "authors",
+    "responsible_official_en",
+    "responsible_official_zh",
+    "official_title_en",
+    "official_title_zh",
+    "lead_organisation__website",
+    "lead_organisation__authors",
+)
 
 # What a breadcrumb needs of a program (Program.published_ancestors).
 OUTLINE_FIELDS = ("slug", "title_en", "title_zh", "parent_id", "publication_state")

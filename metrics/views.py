@@ -33,6 +33,7 @@ from metrics.models import (
     violations_involving,
 )
 from metrics.models.reports import published_record
+from metrics.page_cache import remembered
 from metrics.pagination import PublicPaginator
 from metrics.quality import public_warnings
 from metrics.reports import (
@@ -295,4 +296,7 @@ class DataQualityView(TemplateView):
     template_name = "metrics/data_quality.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **public_warnings()}
+        # Checking every published figure takes seconds on a large site: done
+        # once per content version for every address of the page, not once
+        # per address (a made-up query string would otherwise start it again).
+        return {**super().get_context_data(**kwargs), **remembered("data-quality", public_warnings)}

@@ -139,7 +139,9 @@ def attach_comparisons(observations, *, published_only: bool = True):
     earlier = Observation.objects.canonical().filter(
         metric_id__in={key[0] for key in wanted},
         region_id__in={key[1] for key in wanted},
+        period_type__in={key[2] for key in wanted},
         period_start__in={key[3] for key in wanted},
+        period_end__in={key[4] for key in wanted},
         value__isnull=False,
         value_qualifier__in=[Qualifier.EXACT, Qualifier.APPROXIMATELY],
     )

@@ -174,3 +174,18 @@ def test_pages_mark_flagged_figures_in_a_fixed_number_of_queries(client, shanxi,
     html = page(client, url)
     if url != "/overview/":
         assert "25.0%" in html or "25%" in html
+
+
+def test_the_quality_page_checks_the_figures_once_per_content_version(client, shanxi):
+    """
+    Checking every figure takes seconds on a large site: another address of
+    the page (a made-up parameter, which the page cache keeps apart) shows
+    the same check, and a change to the published figures starts a new one.
+    """
+    first = query_count(client, "/quality/")
+    again = query_count(client, "/quality/?from=elsewhere")
+    assert again < first
+    add_flagged_figures(["140000"])
+    assert query_count(client, "/quality/?from=another-page") == first
+    html = page(client, "/quality/?from=yet-another-page")
+    assert "25.0%" in html or "25%" in html

@@ -9,11 +9,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.formats import localize
 from django.utils.functional import Promise
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A, ManyToManyColumn
 from django_tables2.columns.base import LinkTransform
+from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import signature
 
 from metrics.models import Metric, Observation
@@ -62,6 +65,57 @@ class PublicTable(tables.Table):
                 "".join(f"<td {attrs}>{render(row)}</td>" for attrs, render in columns)
             )
 
+    def rendered_header(self):
+        """
+        The header's cells, each a link to the table in that column's next
+        order: what templates/django_tables2/public.html drew with a
+        `querystring_replace` per column, with the request's parameters
+        read once. tests/test_tables.py holds it to the template's output.
+        """
+        cells = []
+        for column in self.columns:
+            attrs = column.attrs["th"].as_html()
+            header = escape_cell(column.header)
+            descending = column.is_ordered and column.order_by_alias.is_descending
+            sort = ""
+            if column.is_ordered:
+                sort = f' aria-sort="{"descending" if descending else "ascending"}"'
+            if column.orderable:
+                indicator = (" ▼" if descending else " ▲") if column.is_ordered else " ⇅"
+                href = self.address_with(self.prefixed_order_by_field, column.order_by_alias.next)
+                header = (
+                    f'<a href="{href}">{header}'
+                    f'<span class="sort-indicator" aria-hidden="true">{indicator}</span></a>'
+                )
+            cells.append(f'<th scope="col" {attrs}{sort}>{header}</th>')
+        return SafeString("".join(cells))
+
+    def rendered_pages(self):
+        """The pagination's links (previous, page numbers, next), as the header's."""
+        page, field = self.page, self.prefixed_page_field
+        links = []
+        if page.has_previous():
+            href = self.address_with(field, page.previous_page_number())
+            links.append(f'<li><a rel="prev" href="{href}">{escape(_("Previous"))}</a></li>')
+        for number in table_page_range(page, self.paginator):
+            if number == "...":
+                links.append("<li><span>…</span></li>")
+            elif number == page.number:
+                links.append(f'<li><span aria-current="page">{localize(number)}</span></li>')
+            else:
+                href = self.address_with(field, number)
+                links.append(f'<li><a href="{href}">{localize(number)}</a></li>')
+        if page.has_next():
+            href = self.address_with(field, page.next_page_number())
+            links.append(f'<li><a rel="next" href="{href}">{escape(_("Next"))}</a></li>')
+        return SafeString("".join(links))
+
+    def address_with(self, name: str, value) -> str:
+        """This page's query string with one parameter set, escaped for an attribute."""
+        parameters = dict(self.request.GET)
+        parameters[name] = value
+        return escape("?" + urlencode(parameters, doseq=True))
+
     def sort_choices(self) -> list[tuple[str, str, bool]]:
         """
         Every order the table offers, as its `sort` values: (value, label,
@@ -69,16 +123,25 @@ class PublicTable(tables.Table):
         the stylesheet stacks the rows and hides the clickable headers.
         """
         current = str(self.order_by[0]) if self.order_by else ""
+        ascending, descending = gettext("%(column)s, ascending"), gettext("%(column)s, descending")
         choices = []
         for column in self.columns:
             if not column.orderable:
                 continue
-            for value, label in (
-                (column.name, _("%(column)s, ascending")),
-                (f"-{column.name}", _("%(column)s, descending")),
-            ):
-                choices.append((value, label % {"column": column.header}, value == current))
+            header = {"column": column.header}
+            for value, label in ((column.name, ascending), (f"-{column.name}", descending)):
+                choices.append((value, label % header, value == current))
         return choices
+
+    def rendered_sort_options(self):
+        """The phone's sort list (`sort_choices`) as <option>s, the current one selected."""
+        return SafeString(
+            "".join(
+                f'<option value="{escape(value)}"{" selected" if current else ""}>'
+                f"{escape(label)}</option>"
+                for value, label, current in self.sort_choices()
+            )
+        )
 
     def kept_parameters(self) -> list[tuple[str, str]]:
         """The request's other parameters (filters), which choosing an order keeps."""

@@ -91,6 +91,8 @@ class MetricDetailView(SingleTableMixin, FilterView):
             .for_list()
             .select_related(None)
             .select_related("region", "source")
+            # Workflow bookkeeping and the source's notes: no column shows them.
+            .defer("authors", "lock_version", "source__authors", "source__notes")
         )
 
     def get_table(self, **kwargs):

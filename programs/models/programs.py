@@ -402,13 +402,11 @@ class Program(StatedBases, Publishable, LockVersioned):
             for relation in self.part_relations
         }
 
-    def published_ancestors(self, outline: dict[int, "Program"] | None = None) -> list["Program"]:
+    def published_ancestors(self, outline: dict[int, "Program"]) -> list["Program"]:
         """
         The programs this one belongs to, top first, as far as they are
-        published; read from `outline` (ProgramQuerySet.outline()) when given.
+        published, read from `outline` (ProgramQuerySet.outline()).
         """
-        if outline is None:
-            outline = Program.objects.outline()
         chain, ancestor = [], outline.get(self.parent_id)
         while ancestor is not None and ancestor not in chain:
             chain.append(ancestor)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from metrics.exports import safe_cell
 from metrics.filters import MAX_SELECT_OPTIONS
-from metrics.models import Region
+from metrics.models import PublicationState, Region
 from metrics.periods import Period
 from tests.factories import (
     ActivityFactory,
@@ -342,3 +342,31 @@ def test_page_size_from_the_url_is_kept_within_bounds(client, shanxi):
     page = client.get("/programs/?per_page=1000000").content.decode()
     assert page.count('<td data-label="Program">') == 100
     assert client.get("/programs/?per_page=-3&page=-1").status_code == 200
+
+
+def breadcrumb(client, program):
+    html = client.get(program.get_absolute_url()).content.decode()
+    trail = html.split('class="breadcrumb"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r"<li>(?:<a [^>]*>|<span [^>]*>)([^<]*)<", trail)
+
+
+def test_the_breadcrumb_names_the_published_programs_above_top_first(client, db):
+    policy = ProgramFactory(published=True, title_en="Digital commerce policy")
+    plan = ProgramFactory(published=True, parent=policy, title_en="Livestreaming plan")
+    base = ProgramFactory(published=True, parent=plan, title_en="Taiyuan base")
+
+    assert breadcrumb(client, base) == [
+        "Programs",
+        "Digital commerce policy",
+        "Livestreaming plan",
+        "Taiyuan base",
+    ]
+    # The plan lists the base among its sub-programs; the base has none.
+    assert "Taiyuan base" in client.get(plan.get_absolute_url()).content.decode()
+    assert 'id="sub-heading"' not in client.get(base.get_absolute_url()).content.decode()
+
+    # A parent taken back from the public ends the trail there, and its
+    # parents are not shown either.
+    plan.publication_state = PublicationState.DRAFT
+    plan.save()
+    assert breadcrumb(client, base) == ["Programs", "Taiyuan base"]

@@ -49,8 +49,14 @@ ORDERS = {
     "generated": {"seed": 2020, "shuffled": False},
     "shuffled": {"seed": 7, "shuffled": True},
 }
-# A rendered (uncached) list or detail page at 100k / 1M must answer within this.
-RENDERED_P50_MS = 40
+# A rendered (uncached) list or detail page at 100k / 1M must answer within
+# 40 ms on the machine issue 13 was measured on, whose floor (a constant
+# string through the same stack) was 0.70 ms. Machines differ: runs of this
+# benchmark have met floors from 0.70 to 2.35 ms, the admin's changelists
+# slower in step with them. So the budget is that multiple of the floor
+# measured in the same pass, not milliseconds that mean another thing on
+# every machine.
+RENDERED_BUDGET_MS, REFERENCE_FLOOR_MS = 40, 0.70
 # Pages, by kind; every target is a ratio measured in this one run.
 PUBLIC_LISTS = {
     "programs, page 1": "/programs/",
@@ -316,7 +322,8 @@ def measure(site, seconds, *, page_cache):
     """
     site.serve(PUBLIC_PAGE_CACHE_SECONDS="300" if page_cache else "0")
     try:
-        results = {"floor": wrk(site.base + "/bench/floor", seconds)}
+        floors = [wrk(site.base + "/bench/floor", seconds)]
+        results = {}
         groups = [(PUBLIC_LISTS, ""), (PUBLIC_DETAILS, "")]
         if page_cache:
             groups.append((ADMIN_LISTS, site.cookie))
@@ -324,9 +331,15 @@ def measure(site, seconds, *, page_cache):
             site.warm(pages.values(), cookie)
             for name, path in pages.items():
                 results[name] = wrk(site.base + path, seconds, cookie)
+            if not page_cache:
+                # The rendered pages are held to a multiple of the floor:
+                # measured after each group too, and the median kept, so
+                # that one disturbed measure does not move every page's budget.
+                floors.append(wrk(site.base + "/bench/floor", seconds))
     finally:
         site.stop()
-    return results
+    floors.sort(key=lambda result: result["p50"])
+    return {"floor": floors[len(floors) // 2], **results}
 
 
 def measure_growth(site, seconds):
@@ -446,7 +459,14 @@ def report(sites, shuffled, attack, imports, exports, seconds):
         "and rendered on every request (page cache off; the parts every address of a "
         "page shares, such as filter choices and a list's count, are kept per content "
         "version as on a live site). The admin is never cached. Floor: "
-        "a constant string through the same middleware, measured in each pass.",
+        "a constant string through the same middleware, measured in each pass "
+        "(in the rendered pass before the lists, after them and after the detail "
+        "pages; the median is shown).",
+        "",
+        f"Rendered pages at 100k / 1M are held to {RENDERED_BUDGET_MS} ms on the machine "
+        f"issue 13 was measured on, whose floor was {REFERENCE_FLOOR_MS:.2f} ms: "
+        f"{RENDERED_BUDGET_MS / REFERENCE_FLOOR_MS:.0f}x the floor of the same pass "
+        "(bench/README.md says why).",
         "",
     ]
     checks = []
@@ -493,13 +513,16 @@ def report(sites, shuffled, attack, imports, exports, seconds):
                 (f"{kind} page p50 <= {limit}x floor (served): {page}", value <= limit,
                  f"{value:.1f}x")
             )  # fmt: skip
-    # A cache miss is a render: its time is Python's, held to a fixed budget
-    # rather than to the floor, which no template comes near.
+    # A cache miss is a render: its budget is issue 13's 40 ms on a machine
+    # whose floor was 0.70 ms, as a multiple of this pass's floor.
+    floor, budget = large["rendered"]["floor"]["p50"], RENDERED_BUDGET_MS / REFERENCE_FLOOR_MS
     for page in (*PUBLIC_LISTS, *PUBLIC_DETAILS):
-        value = large["rendered"][page]["p50"]
+        value = ratio(large["rendered"][page]["p50"], floor)
         checks.append((
-            f"rendered p50 <= {RENDERED_P50_MS} ms at 100k / 1M: {page}",
-            value <= RENDERED_P50_MS, f"{value:.1f} ms",
+            f"rendered p50 <= {budget:.0f}x floor at 100k / 1M: {page}",
+            value <= budget,
+            f"{large['rendered'][page]['p50']:.1f} ms, {value:.1f}x "
+            f"({value * REFERENCE_FLOOR_MS:.1f} ms at a {REFERENCE_FLOOR_MS:.2f} ms floor)",
         ))  # fmt: skip
     # Growth with the data is measured on rendered pages (from the cache
     # every size is served alike), in both orders of the data.

@@ -25,6 +25,7 @@ import re
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -342,18 +343,33 @@ def measure(site, seconds, *, page_cache):
     return {"floor": floors[len(floors) // 2], **results}
 
 
-def measure_growth(site, seconds):
-    """The growth pages rendered on every request, with the floor."""
-    site.serve(PUBLIC_PAGE_CACHE_SECONDS="0")
+def measure_growth(small, large, seconds, rounds=3):
+    """
+    The growth pages rendered on every request at both sizes, served at once
+    and measured in turn, alternating which size goes first, for a few
+    rounds; the median of each. These machines' speed drifts by a fifth or
+    more within minutes, so sizes measured in passes minutes apart would
+    compare the drift as much as the data.
+    """
+    pages = {name: PUBLIC_LISTS[name] for name in GROWTH}
+    sites = {"small": small, "large": large}
+    runs = {size: {page: [] for page in pages} for size in sites}
     try:
-        results = {"floor": wrk(site.base + "/bench/floor", seconds)}
-        pages = {name: PUBLIC_LISTS[name] for name in GROWTH}
-        site.warm(pages.values())
-        for name, path in pages.items():
-            results[name] = wrk(site.base + path, seconds)
+        for site in sites.values():
+            site.serve(PUBLIC_PAGE_CACHE_SECONDS="0")
+            site.warm(pages.values())
+        for round_ in range(rounds):
+            order = list(sites) if round_ % 2 == 0 else list(reversed(sites))
+            for page, path in pages.items():
+                for size in order:
+                    runs[size][page].append(wrk(sites[size].base + path, seconds)["p50"])
     finally:
-        site.stop()
-    return results
+        for site in sites.values():
+            site.stop()
+    return {
+        size: {page: {"p50": statistics.median(p50s), "rounds": p50s} for page, p50s in by.items()}
+        for size, by in runs.items()
+    }
 
 
 def import_against_loaddata(site, workdir):
@@ -436,7 +452,7 @@ def ratio(a, b):
     return a / b if b else float("inf")
 
 
-def report(sites, shuffled, attack, imports, exports, seconds):
+def report(sites, shuffled, growth, attack, imports, exports, seconds):
     small, large = sites["small"], sites["large"]
     postgres = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout
     lines = [
@@ -531,17 +547,22 @@ def report(sites, shuffled, attack, imports, exports, seconds):
         "",
         "Rendered p50 (ms) of the same pages over data generated in order (seed "
         f"{ORDERS['generated']['seed']}) and over another seed "
-        f"({ORDERS['shuffled']['seed']}) with programs, links and figures shuffled.",
+        f"({ORDERS['shuffled']['seed']}) with programs, links and figures shuffled. "
+        "Both sizes of an order are served at once and measured in turn, alternating "
+        "which goes first; the median of the rounds (listed) is compared.",
         "",
-        "| page | order | 1k p50 ms | 100k p50 ms | 100k / 1k |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| page | order | 1k p50 ms | 100k p50 ms | 100k / 1k | 1k rounds | 100k rounds |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
-    for order, runs in (("generated", sites), ("shuffled", shuffled)):
+    for order, runs in growth.items():
         for page, limit in GROWTH.items():
-            before = runs["small"]["rendered"][page]["p50"]
-            after = runs["large"]["rendered"][page]["p50"]
-            value = ratio(after, before)
-            lines.append(f"| {page} | {order} | {before:.1f} | {after:.1f} | {value:.2f}x |")
+            before, after = runs["small"][page], runs["large"][page]
+            value = ratio(after["p50"], before["p50"])
+            rounds = [", ".join(f"{p50:.1f}" for p50 in run["rounds"]) for run in (before, after)]
+            lines.append(
+                f"| {page} | {order} | {before['p50']:.1f} | {after['p50']:.1f} | {value:.2f}x "
+                f"| {rounds[0]} | {rounds[1]} |"
+            )
             checks.append(
                 (f"100k vs 1k <= {limit}x (rendered, {order} order): {page}", value <= limit,
                  f"{value:.2f}x")
@@ -654,11 +675,14 @@ def main():
     sizes = {"small": SIZES["small"]} if options.small_only else SIZES
     orders = ["generated"] if options.small_only else list(ORDERS)
     sites, shuffled, exports, imports, attack = {}, {}, {}, None, None
+    growth = {}
     for order in orders:
+        built = {}
         for name, (programs, observations) in sizes.items():
             site = Site(name, programs, observations, order)
             print(f"== building {site.name}: {programs} programs, {observations} observations")
             site.build()
+            built[name] = site
             print(f"== measuring {site.name}", flush=True)
             if order == "generated":
                 served = measure(site, options.seconds, page_cache=True)
@@ -667,8 +691,7 @@ def main():
                 result = {"served": served, "rendered": rendered, "generation": site.generation}
                 sites[name] = result
             else:
-                result = {"rendered": measure_growth(site, options.seconds)}
-                shuffled[name] = result
+                result = shuffled[name] = {}
             if name == "large":
                 print("== query plans", flush=True)
                 plans = subprocess.run(
@@ -682,12 +705,16 @@ def main():
                 if not options.skip_import:
                     print("== import against loaddata", flush=True)
                     imports = import_against_loaddata(site, workdir)
-            if order != "generated":  # only the first order is kept to explore
+        if len(built) == 2:
+            print(f"== growth, {order} order", flush=True)
+            growth[order] = measure_growth(built["small"], built["large"], options.seconds)
+        if order != "generated":  # only the first order is kept to explore
+            for site in built.values():
                 psql(f'DROP DATABASE IF EXISTS "{site.database}" WITH (FORCE)')
     if len(sites) < 2:
         print(json.dumps(sites, indent=1))
         return 0
-    ok = report(sites, shuffled, attack, imports, exports, options.seconds)
+    ok = report(sites, shuffled, growth, attack, imports, exports, options.seconds)
     print((ROOT / "bench" / "RESULTS.md").read_text())
     return 0 if ok else 1
 

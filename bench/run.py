@@ -102,12 +102,14 @@ def manage(env, *args, **kwargs):
     return run([PYTHON, "manage.py", *args], env, **kwargs)
 
 
-def psql(sql, database="postgres"):
-    subprocess.run(
+def psql(sql, database="postgres") -> str:
+    """What the statement printed (unaligned, tuples only)."""
+    return subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-qAt", "-c", sql],
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout
 
 
 def free_port():
@@ -193,13 +195,14 @@ class Site:
             self.env, "shell", "--no-imports", "-c", SESSION_SCRIPT, capture_output=True, text=True
         ).stdout.strip()
 
-    def serve(self, **settings):
+    def serve(self, root=ROOT, **settings):
+        """Serve with gunicorn the code checked out in `root` (this one by default)."""
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.server = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}",
              "-w", "2", "--log-level", "warning"],
-            cwd=ROOT, env={**self.env, **settings},
+            cwd=root, env={**self.env, **settings},
         )  # fmt: skip
         for _ in range(150):
             try:

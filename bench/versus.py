@@ -21,8 +21,6 @@ import re
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,7 +32,6 @@ from bench.run import (  # noqa: E402
     ROOT,
     SIZES,
     Site,
-    free_port,
     psql,
     wrk,
 )
@@ -43,12 +40,7 @@ PAGES = {"floor": "/bench/floor", **PUBLIC_LISTS, **PUBLIC_DETAILS}
 
 
 def exists(database) -> bool:
-    found = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qAt", "-c",
-         f"SELECT 1 FROM pg_database WHERE datname = '{database}'"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return found.stdout.strip() == "1"
+    return psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'").strip() == "1"
 
 
 def checkout(commit) -> Path:
@@ -104,27 +96,6 @@ def current_site(rebuild) -> Site:
     return site
 
 
-def serve(site, root):
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", "2", "--log-level", "warning"],
-        cwd=root, env={**site.env, "PUBLIC_PAGE_CACHE_SECONDS": "0"},
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        raise SystemExit(f"gunicorn did not start in {root}")
-    for path in list(PAGES.values()) * 3:  # what each page remembers is kept
-        urllib.request.urlopen(base + path, timeout=120).read()
-    return server, base
-
-
 def recorded(commit) -> dict[str, float]:
     """The rendered p50 of each page at 100k / 1M in the reference's own RESULTS.md."""
     text = subprocess.run(
@@ -159,17 +130,21 @@ def main():
     servers = {}
     try:
         for name, (site, root) in versions.items():
-            servers[name] = serve(site, root)
+            site.serve(root, PUBLIC_PAGE_CACHE_SECONDS="0")
+            servers[name] = site
+            site.warm(list(PAGES.values()) * 3)  # what each page remembers is kept
         medians = {page: {name: [] for name in versions} for page in PAGES}
         for round_ in range(options.rounds):
             order = list(versions) if round_ % 2 == 0 else list(reversed(versions))
             for page, path in PAGES.items():
                 for name in order:
-                    medians[page][name].append(wrk(servers[name][1] + path, options.seconds)["p50"])
+                    medians[page][name].append(
+                        wrk(servers[name].base + path, options.seconds)["p50"]
+                    )
             print(f"round {round_ + 1} of {options.rounds} done", flush=True)
     finally:
-        for server, _base in servers.values():
-            server.terminate()
+        for site in servers.values():
+            site.stop()
     there = recorded(commit)
     lines = [
         "# This code against an earlier commit's, on one machine",

@@ -370,3 +370,16 @@ def test_the_breadcrumb_names_the_published_programs_above_top_first(client, db)
     plan.publication_state = PublicationState.DRAFT
     plan.save()
     assert breadcrumb(client, base) == ["Programs", "Taiyuan base"]
+
+
+def test_home_headline_cards_state_the_change_only_where_the_source_gave_one(client, shanxi):
+    html = client.get("/").content.decode()
+    cards = {
+        re.search(r"<h3><a [^>]*>([^<]+)</a></h3>", card)[1]: card
+        for card in html.split('<li class="card">')[1:]
+    }
+    agricultural = cards["Online retail sales of agricultural products"]
+    assert '<p class="figure">2.33 billion yuan</p>' in agricultural
+    assert "<p>+43.5% year on year</p>" in agricultural
+    # A level without a reported change says nothing of one.
+    assert "year on year" not in cards["Online retail sales (US dollars, as reported)"]

@@ -7,6 +7,8 @@ An editor for Linfen works on Linfen and its counties; Taiyuan's records
 and Shanxi-wide ones are not there for them, whatever they type.
 """
 
+import warnings
+
 import pytest
 import reversion
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -228,7 +230,21 @@ class TestEditorSeesOnlyTheirRegions:
             url(Observation, "export"),
             {"format": "0", "resource": "0", "export_items": [taiyuan_draft.pk], **fields},
         )
+        # The form comes back: a row outside the user's regions is not a choice.
+        assert response["Content-Type"].startswith("text/html")
         assert "140100" not in response.content.decode()
+
+    def test_export_of_hand_picked_linfen_rows(self, linfen_client, linfen_draft, taiyuan_draft):
+        form = linfen_client.get(url(Observation, "export")).context["form"]
+        fields = {name: "on" for name in form.fields if name.startswith("observationexport_")}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            response = linfen_client.post(
+                url(Observation, "export"),
+                {"format": "0", "resource": "0", "export_items": [linfen_draft.pk], **fields},
+            )
+        lines = response.content.decode().splitlines()
+        assert [line.split(",")[0] for line in lines[1:]] == [linfen_draft.region.code]
 
 
 # --- Editing a URL -------------------------------------------------------------------------

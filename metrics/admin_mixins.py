@@ -22,6 +22,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
@@ -1094,5 +1095,6 @@ class ReviewAdminMixin:
         if obj.revision_of_id:
             return format_html("<strong>{}</strong>", gettext("correction"))
         if obj.revised_at:
-            return gettext("revised %(date)s") % {"date": obj.revised_at.date().isoformat()}
+            revised = timezone.localdate(obj.revised_at).isoformat()
+            return gettext("revised %(date)s") % {"date": revised}
         return ""

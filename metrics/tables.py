@@ -7,6 +7,7 @@ from collections import OrderedDict
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.html import escape, format_html, format_html_join
@@ -404,7 +405,8 @@ class ObservationTable(PublicTable):
             value or "–",
             record.get_absolute_url(),
             _("revised"),
-            record.revised_at.date().isoformat(),
+            # The department's day, as every date the site shows.
+            timezone.localdate(record.revised_at).isoformat(),
         )
 
     def value_value(self, record, value):

@@ -4,6 +4,7 @@ again as it was found: none of them gets an unreviewed change out now.
 """
 
 import ast
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from metrics.workflow import steps
 from metrics.workflow.steps import StepRefused
 from programs.models import Organisation, Program
 from tests.factories import ObservationFactory, OrganisationFactory, SourceFactory
-from tests.staff.conftest import review
+from tests.staff.conftest import client_for, review
 from tests.staff.test_import import check, confirm, csv_file
 from tests.staff.test_roles import autocomplete, messages_of, post_action, state_of
 from tests.test_admin import change_data, url
@@ -221,6 +222,16 @@ class Test4Corrections:
         api = client.get(reverse("observation-list"), {"metric": figure.metric.slug}).json()
         [shown] = api["results"]
         assert shown["revisions"][0]["content"]["value"] == "30000000.000000"
+
+    def test_a_revision_is_dated_on_the_departments_day(self, client, figure, reviewer):
+        # 17:30 UTC on 1 March is 01:30 on 2 March in Shanxi.
+        late = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)
+        Observation.objects.filter(pk=figure.pk).update(revised_at=late)
+        for page in (figure.region.get_absolute_url(), figure.metric.get_absolute_url()):
+            shown = client.get(page).content.decode()
+            assert "(revised 2026-03-02)</a>" in shown and "2026-03-01" not in shown
+        changelist = client_for(reviewer).get(url(Observation, "changelist")).content.decode()
+        assert "revised 2026-03-02" in changelist and "revised 2026-03-01" not in changelist
 
 
 def test_4_a_correction_that_changes_nothing_is_not_submitted(demo, linfen_editor):

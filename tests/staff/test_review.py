@@ -331,7 +331,7 @@ class TestCorrections:
         [shown] = self.public_values(client, figure)
         assert shown == (
             f'{figure.formatted_value} <a class="revised" href="{figure.get_absolute_url()}">'
-            f"(revised {figure.revised_at.date().isoformat()})</a>"
+            f"(revised {timezone.localdate(figure.revised_at).isoformat()})</a>"
         )
         assert figure.formatted_value != old_text
         # The figure's public page lists the earlier value, its sentence and why it changed.

@@ -86,6 +86,8 @@ GROWTH = {
 }
 # Served from the cache while a visitor tries to empty it (issue 13).
 UNDER_ATTACK = {"home": "/", "programs, page 1": "/programs/"}
+# What each page is measured under, and the cookie sent (sign-ins send none).
+ATTACKS = {"quiet": "", "sign-ins": "", "cookie": "sessionid=made-up"}
 ADMIN_LISTS = {
     "admin observations": "/admin/metrics/observation/",
     "admin observations, searched": "/admin/metrics/observation/?q=Linfen",
@@ -110,6 +112,18 @@ def psql(sql, database="postgres") -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def in_turn(names, rounds):
+    """
+    For each round, the names in the order to measure them, each round
+    starting one further along: what is compared is measured side by side,
+    first in turn, so the machine's drift falls on all alike.
+    """
+    names = list(names)
+    for round_ in range(rounds):
+        start = round_ % len(names)
+        yield names[start:] + names[:start]
 
 
 def free_port():
@@ -301,34 +315,36 @@ def under_attack(site, seconds, rounds=3):
     read as the attack's effect.
     """
     site.serve(PUBLIC_PAGE_CACHE_SECONDS="300")
-    conditions = ("quiet", "sign-ins", "cookie")
-    results = {page: {how: [] for how in conditions} | {"sent": 0} for page in UNDER_ATTACK}
+    results = {page: {how: [] for how in ATTACKS} | {"sent": 0} for page in UNDER_ATTACK}
     try:
         site.warm(UNDER_ATTACK.values())
-        for round_ in range(rounds):
-            order = conditions[round_ % 3 :] + conditions[: round_ % 3]
+        for order in in_turn(ATTACKS, rounds):
             for page, path in UNDER_ATTACK.items():
                 for how in order:
                     if how == "sign-ins":
-                        attacker = FailedSignIns(site.base)
-                        attacker.start()
-                        try:
-                            measured = wrk(site.base + path, seconds)
-                        finally:
-                            attacker.stopped.set()
-                            attacker.join()
-                        results[page]["sent"] += attacker.sent
+                        measured, sent = while_signing_in(site, path, seconds)
+                        results[page]["sent"] += sent
                     else:
-                        cookie = "sessionid=made-up" if how == "cookie" else ""
-                        measured = wrk(site.base + path, seconds, cookie)
+                        measured = wrk(site.base + path, seconds, ATTACKS[how])
                     results[page][how].append(measured["p95"])
     finally:
         site.stop()
     return {
-        page: {how: {"p95": statistics.median(by[how]), "rounds": by[how]} for how in conditions}
+        page: {how: {"p95": statistics.median(by[how]), "rounds": by[how]} for how in ATTACKS}
         | {"sent": by["sent"]}
         for page, by in results.items()
     }
+
+
+def while_signing_in(site, path, seconds):
+    """wrk on a page while another client sends failed sign-ins; and how many it sent."""
+    attacker = FailedSignIns(site.base)
+    attacker.start()
+    try:
+        return wrk(site.base + path, seconds), attacker.sent
+    finally:
+        attacker.stopped.set()
+        attacker.join()
 
 
 def measure(site, seconds, *, page_cache):
@@ -373,8 +389,7 @@ def measure_growth(small, large, seconds, rounds=3):
         for site in sites.values():
             site.serve(PUBLIC_PAGE_CACHE_SECONDS="0")
             site.warm(pages.values())
-        for round_ in range(rounds):
-            order = list(sites) if round_ % 2 == 0 else list(reversed(sites))
+        for order in in_turn(sites, rounds):
             for page, path in pages.items():
                 for size in order:
                     runs[size][page].append(wrk(sites[size].base + path, seconds)["p50"])
@@ -600,9 +615,7 @@ def report(sites, shuffled, growth, attack, imports, exports, seconds):
         for page, result in attack.items():
             quiet = result["quiet"]["p95"]
             rounds = "; ".join(
-                " / ".join(
-                    f"{result[how]['rounds'][i]:.2f}" for how in ("quiet", "sign-ins", "cookie")
-                )
+                " / ".join(f"{result[how]['rounds'][i]:.2f}" for how in ATTACKS)
                 for i in range(len(result["quiet"]["rounds"]))
             )
             lines.append(

@@ -32,6 +32,7 @@ from bench.run import (  # noqa: E402
     ROOT,
     SIZES,
     Site,
+    in_turn,
     psql,
     wrk,
 )
@@ -134,8 +135,7 @@ def main():
             servers[name] = site
             site.warm(list(PAGES.values()) * 3)  # what each page remembers is kept
         medians = {page: {name: [] for name in versions} for page in PAGES}
-        for round_ in range(options.rounds):
-            order = list(versions) if round_ % 2 == 0 else list(reversed(versions))
+        for round_, order in enumerate(in_turn(versions, options.rounds)):
             for page, path in PAGES.items():
                 for name in order:
                     medians[page][name].append(
